@@ -1,0 +1,231 @@
+//! Kong's `ca_certificates` entities and the sets of them that a plugin trusts.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::Arc;
+
+use pki_types::{CertificateDer, TrustAnchor, UnixTime};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::certificate::{Certificate, hex_lower};
+use crate::error::Error;
+use crate::pem::parse_any;
+
+/// One `ca_certificates` entity: an id, the certificate and its `cert_digest`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaCertificate {
+    id: Uuid,
+    cert: Certificate,
+    cert_digest: String,
+}
+
+impl CaCertificate {
+    /// Creates the entity with Kong's checks and exact messages: the input (PEM or DER) must
+    /// hold exactly one certificate, not expired at `now`, with basicConstraints cA = TRUE.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let key = rcgen::KeyPair::generate()?;
+    /// let mut params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+    /// params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    /// let pem = params.self_signed(&key)?.pem();
+    ///
+    /// let ca = mtls_cert::CaCertificate::new(uuid::Uuid::new_v4(), pem.as_bytes(),
+    ///     pki_types::UnixTime::now())?;
+    /// assert_eq!(ca.cert_digest().len(), 64);
+    ///
+    /// let leaf = rcgen::CertificateParams::new(vec!["x.test".into()])?.self_signed(&key)?.pem();
+    /// let err = mtls_cert::CaCertificate::new(uuid::Uuid::new_v4(), leaf.as_bytes(),
+    ///     pki_types::UnixTime::now()).unwrap_err();
+    /// assert_eq!(err.to_string(), "certificate does not appear to be a CA because it is \
+    ///     missing the \"CA\" basic constraint");
+    /// # Ok(()) }
+    /// ```
+    pub fn new(id: Uuid, input: &[u8], now: UnixTime) -> Result<Self, Error> {
+        let mut certs = parse_any(input)?;
+        if certs.len() != 1 {
+            return Err(Error::CaNotSingle);
+        }
+        let Some(cert) = certs.pop() else {
+            return Err(Error::NoCertificate);
+        };
+        if cert.not_after() < now {
+            return Err(Error::CaExpired);
+        }
+        if !cert.is_ca() {
+            return Err(Error::CaNotCa);
+        }
+        Ok(Self::trusted(id, cert))
+    }
+
+    /// Wraps a certificate as a CA entity without Kong's creation checks (for trust stores
+    /// read from files, and conformance suites). The validator still refuses, at validation
+    /// time, an anchor that is expired, not yet valid or not a CA.
+    pub fn trusted(id: Uuid, cert: Certificate) -> Self {
+        let cert_digest = hex_lower(cert.sha256());
+        Self {
+            id,
+            cert,
+            cert_digest,
+        }
+    }
+
+    /// The entity id.
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+
+    /// The certificate.
+    pub fn certificate(&self) -> &Certificate {
+        &self.cert
+    }
+
+    /// Lowercase hex SHA-256 of the certificate's DER (Kong's `cert_digest`).
+    pub fn cert_digest(&self) -> &str {
+        &self.cert_digest
+    }
+}
+
+/// The stable identity of a [`CaSet`]: SHA-256 over its members' sorted digests. Two sets of
+/// the same certificates have the same identity, also across configuration reloads.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CaSetId([u8; 32]);
+
+impl fmt::Debug for CaSetId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CaSetId({})", hex_lower(&self.0[..8]))
+    }
+}
+
+/// The CA certificates one plugin trusts, prepared for validation. Cheap to clone (shared).
+#[derive(Clone)]
+pub struct CaSet(Arc<Inner>);
+
+struct Inner {
+    id: CaSetId,
+    cas: Vec<CaCertificate>,
+    /// Every CA as a trust anchor (allow_partial_chain = true), same order as `cas`.
+    all_anchors: Vec<TrustAnchor<'static>>,
+    /// Self-signed CAs only (allow_partial_chain = false); `root_index[i]` is its index in `cas`.
+    root_anchors: Vec<TrustAnchor<'static>>,
+    root_index: Vec<usize>,
+    /// CAs that are not self-signed: intermediates when partial chains are not allowed.
+    non_root_ders: Vec<CertificateDer<'static>>,
+}
+
+impl fmt::Debug for CaSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CaSet")
+            .field("id", &self.0.id)
+            .field("cas", &self.0.cas.len())
+            .finish()
+    }
+}
+
+/// Whether `cert` is self-signed: self-issued and its own key verifies its signature.
+fn is_self_signed(cert: &Certificate) -> bool {
+    cert.is_self_issued() && crate::signature::verify_cert_signature(cert, cert).is_ok()
+}
+
+impl CaSet {
+    /// Builds a set from CA entities. Duplicate ids or certificates are refused; a
+    /// certificate webpki cannot use as a trust anchor is refused with its index.
+    pub fn new(cas: Vec<CaCertificate>) -> Result<Self, Error> {
+        let mut ids = HashSet::new();
+        let mut digests = HashSet::new();
+        let mut all_anchors = Vec::with_capacity(cas.len());
+        let mut root_anchors = Vec::new();
+        let mut root_index = Vec::new();
+        let mut non_root_ders = Vec::new();
+        for (i, ca) in cas.iter().enumerate() {
+            if !ids.insert(ca.id) || !digests.insert(ca.cert_digest.clone()) {
+                return Err(Error::DuplicateCa {
+                    id: ca.id,
+                    cert_digest: ca.cert_digest.clone(),
+                });
+            }
+            let anchor = webpki::anchor_from_trusted_cert(ca.cert.der())
+                .map_err(|e| Error::MalformedCertificate {
+                    index: i,
+                    reason: format!("not usable as a trust anchor: {e}"),
+                })?
+                .to_owned();
+            if is_self_signed(&ca.cert) {
+                root_anchors.push(anchor.clone());
+                root_index.push(i);
+            } else {
+                non_root_ders.push(ca.cert.der().clone());
+            }
+            all_anchors.push(anchor);
+        }
+        let mut sorted: Vec<&str> = cas.iter().map(|c| c.cert_digest.as_str()).collect();
+        sorted.sort_unstable();
+        let mut h = Sha256::new();
+        for d in sorted {
+            h.update(d.as_bytes());
+            h.update(b"\n");
+        }
+        Ok(CaSet(Arc::new(Inner {
+            id: CaSetId(h.finalize().into()),
+            cas,
+            all_anchors,
+            root_anchors,
+            root_index,
+            non_root_ders,
+        })))
+    }
+
+    /// Picks the entities with the given ids (a plugin's `ca_certificates` list) from a
+    /// store of all entities. An id missing from the store is an error naming it.
+    pub fn from_ids(store: &[CaCertificate], ids: &[Uuid]) -> Result<Self, Error> {
+        let mut picked = Vec::with_capacity(ids.len());
+        for id in ids {
+            let ca = store
+                .iter()
+                .find(|c| c.id == *id)
+                .ok_or(Error::UnknownCaId(*id))?;
+            if !picked.iter().any(|p: &CaCertificate| p.id == *id) {
+                picked.push(ca.clone());
+            }
+        }
+        Self::new(picked)
+    }
+
+    /// The set's stable identity (usable as a cache key).
+    pub fn id(&self) -> CaSetId {
+        self.0.id
+    }
+
+    /// The entities, in the order given.
+    pub fn cas(&self) -> &[CaCertificate] {
+        &self.0.cas
+    }
+
+    /// Finds an entity by the lowercase hex SHA-256 of its certificate.
+    pub fn by_digest(&self, digest: &str) -> Option<&CaCertificate> {
+        self.0.cas.iter().find(|c| c.cert_digest == digest)
+    }
+
+    pub(crate) fn anchors(&self, partial: bool) -> &[TrustAnchor<'static>] {
+        if partial {
+            &self.0.all_anchors
+        } else {
+            &self.0.root_anchors
+        }
+    }
+
+    /// The CA entity behind anchor `index` of `anchors(partial)`.
+    pub(crate) fn anchor_ca(&self, partial: bool, index: usize) -> Option<&CaCertificate> {
+        let ca_index = if partial {
+            index
+        } else {
+            *self.0.root_index.get(index)?
+        };
+        self.0.cas.get(ca_index)
+    }
+
+    pub(crate) fn extra_intermediates(&self, partial: bool) -> &[CertificateDer<'static>] {
+        if partial { &[] } else { &self.0.non_root_ders }
+    }
+}

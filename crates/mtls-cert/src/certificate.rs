@@ -1,0 +1,344 @@
+//! One parsed X.509 certificate and the facts the gateway reads from it.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use der::{Decode, Encode};
+use pki_types::{CertificateDer, UnixTime};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use x509_cert::certificate::CertificateInner;
+use x509_cert::ext::pkix::{BasicConstraints, SubjectAltName as SanExt};
+
+use crate::error::Error;
+use crate::name;
+use crate::san::SubjectAltName;
+
+/// The x509-cert certificate type used throughout (RFC 5280 profile).
+pub(crate) type X509 = CertificateInner;
+
+/// A parsed X.509 certificate. Cheap to clone (shared).
+///
+/// Every text form is computed once, at parse time.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let key = rcgen::KeyPair::generate()?;
+/// let mut params = rcgen::CertificateParams::new(vec!["client.example.test".into()])?;
+/// params.distinguished_name.push(rcgen::DnType::CommonName, "kongclient");
+/// let pem = params.self_signed(&key)?.pem();
+///
+/// let certs = mtls_cert::parse_pem(pem.as_bytes())?;
+/// let cert = &certs[0];
+/// assert_eq!(cert.common_name(), Some("kongclient"));
+/// assert_eq!(cert.subject_names(), ["client.example.test", "kongclient"]);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Certificate(Arc<Inner>);
+
+struct Inner {
+    der: CertificateDer<'static>,
+    parsed: X509,
+    subject_dn: String,
+    issuer_dn: String,
+    subject_dn_slash: String,
+    common_name: Option<String>,
+    sans: Vec<SubjectAltName>,
+    serial: String,
+    sha256: [u8; 32],
+    sha1: [u8; 20],
+    not_before: UnixTime,
+    not_after: UnixTime,
+    basic_constraints: Option<BasicConstraints>,
+}
+
+impl fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Certificate")
+            .field("subject", &self.0.subject_dn)
+            .field("issuer", &self.0.issuer_dn)
+            .field("serial", &self.0.serial)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Certificate {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.der == other.0.der
+    }
+}
+
+impl Eq for Certificate {}
+
+/// Formats a serial number as OpenSSL's `BN_bn2hex` does: uppercase hex of the magnitude,
+/// two digits per byte, leading zero bytes dropped, `0` for zero, `-` before a negative value.
+pub(crate) fn serial_hex(twos_complement: &[u8]) -> String {
+    let negative = twos_complement.first().is_some_and(|b| b & 0x80 != 0);
+    let magnitude: Vec<u8> = if negative {
+        // Two's complement negation: invert, add one.
+        let mut m: Vec<u8> = twos_complement.iter().map(|b| !b).collect();
+        for byte in m.iter_mut().rev() {
+            let (v, carry) = byte.overflowing_add(1);
+            *byte = v;
+            if !carry {
+                break;
+            }
+        }
+        m
+    } else {
+        twos_complement.to_vec()
+    };
+    let start = magnitude
+        .iter()
+        .position(|&b| b != 0)
+        .unwrap_or(magnitude.len());
+    let digits = &magnitude[start..];
+    if digits.is_empty() {
+        return "0".to_owned();
+    }
+    let mut out = String::with_capacity(digits.len() * 2 + 1);
+    if negative {
+        out.push('-');
+    }
+    for b in digits {
+        out.push_str(&format!("{b:02X}"));
+    }
+    out
+}
+
+pub(crate) fn to_unix(d: Duration) -> UnixTime {
+    UnixTime::since_unix_epoch(d)
+}
+
+/// RFC 3339 UTC text of a time (`2026-01-01T00:00:00Z`).
+pub fn rfc3339(t: UnixTime) -> String {
+    match der::DateTime::from_unix_duration(Duration::from_secs(t.as_secs())) {
+        Ok(dt) => dt.to_string(),
+        Err(_) => format!("@{}", t.as_secs()),
+    }
+}
+
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+impl Certificate {
+    /// Parses one DER-encoded certificate. `index` names the certificate in errors (its
+    /// position in the input the caller read it from).
+    pub fn from_der_indexed(der: &[u8], index: usize) -> Result<Self, Error> {
+        let malformed = |reason: String| Error::MalformedCertificate { index, reason };
+        if der.len() > crate::limits::MAX_CERTIFICATE_SIZE {
+            return Err(Error::CertificateTooLarge {
+                index,
+                size: der.len(),
+                limit: crate::limits::MAX_CERTIFICATE_SIZE,
+            });
+        }
+        let parsed = X509::from_der(der).map_err(|e| malformed(e.to_string()))?;
+        let tbs = parsed.tbs_certificate();
+        let sans = match tbs.get_extension::<SanExt>() {
+            Ok(Some((_, san))) => san
+                .0
+                .iter()
+                .map(SubjectAltName::from_general_name)
+                .collect(),
+            Ok(None) => Vec::new(),
+            Err(e) => return Err(malformed(format!("subjectAltName: {e}"))),
+        };
+        let basic_constraints = match tbs.get_extension::<BasicConstraints>() {
+            Ok(bc) => bc.map(|(_, bc)| bc),
+            Err(e) => return Err(malformed(format!("basicConstraints: {e}"))),
+        };
+        let validity = tbs.validity();
+        Ok(Certificate(Arc::new(Inner {
+            subject_dn: name::rfc2253(tbs.subject()),
+            issuer_dn: name::rfc2253(tbs.issuer()),
+            subject_dn_slash: name::slash_sorted(tbs.subject()),
+            common_name: name::first_common_name(tbs.subject()),
+            serial: serial_hex(tbs.serial_number().as_bytes()),
+            sha256: Sha256::digest(der).into(),
+            sha1: Sha1::digest(der).into(),
+            not_before: to_unix(validity.not_before.to_unix_duration()),
+            not_after: to_unix(validity.not_after.to_unix_duration()),
+            basic_constraints,
+            sans,
+            der: CertificateDer::from(der.to_vec()),
+            parsed,
+        })))
+    }
+
+    /// Parses one DER-encoded certificate.
+    pub fn from_der(der: &[u8]) -> Result<Self, Error> {
+        Self::from_der_indexed(der, 0)
+    }
+
+    /// The DER encoding.
+    pub fn der(&self) -> &CertificateDer<'static> {
+        &self.0.der
+    }
+
+    pub(crate) fn x509(&self) -> &X509 {
+        &self.0.parsed
+    }
+
+    /// Subject DN in RFC 2253 form, byte-identical to `openssl x509 -nameopt RFC2253`.
+    pub fn subject_dn(&self) -> &str {
+        &self.0.subject_dn
+    }
+
+    /// Issuer DN in RFC 2253 form.
+    pub fn issuer_dn(&self) -> &str {
+        &self.0.issuer_dn
+    }
+
+    /// Subject DN in Kong header-cert-auth's "/"-joined sorted form
+    /// (`C=US/CN=kongclient/L=SF/O=KONG/OU=ENG/ST=CA`).
+    pub fn subject_dn_slash(&self) -> &str {
+        &self.0.subject_dn_slash
+    }
+
+    /// The first common name of the subject, if any.
+    pub fn common_name(&self) -> Option<&str> {
+        self.0.common_name.as_deref()
+    }
+
+    /// Every subject alternative name, in certificate order.
+    pub fn sans(&self) -> &[SubjectAltName] {
+        &self.0.sans
+    }
+
+    /// The names Kong matches consumers on, in order: every SAN's text (certificate order,
+    /// every type), then the first CN, appended even when SANs exist.
+    pub fn subject_names(&self) -> Vec<&str> {
+        self.0
+            .sans
+            .iter()
+            .map(|s| s.value.as_str())
+            .chain(self.0.common_name.as_deref())
+            .collect()
+    }
+
+    /// Serial number as uppercase hex without separators (`-` prefix if negative).
+    pub fn serial(&self) -> &str {
+        &self.0.serial
+    }
+
+    /// The serial number's raw two's complement bytes, as encoded.
+    pub fn serial_bytes(&self) -> &[u8] {
+        self.0.parsed.tbs_certificate().serial_number().as_bytes()
+    }
+
+    /// SHA-256 of the DER.
+    pub fn sha256(&self) -> &[u8; 32] {
+        &self.0.sha256
+    }
+
+    /// SHA-256 of the DER as lowercase hex (Kong's `cert_digest`).
+    pub fn sha256_hex(&self) -> String {
+        hex_lower(&self.0.sha256)
+    }
+
+    /// SHA-1 of the DER as lowercase hex (tls-metadata-headers' fingerprint).
+    pub fn sha1_hex(&self) -> String {
+        hex_lower(&self.0.sha1)
+    }
+
+    /// Start of the validity period.
+    pub fn not_before(&self) -> UnixTime {
+        self.0.not_before
+    }
+
+    /// End of the validity period.
+    pub fn not_after(&self) -> UnixTime {
+        self.0.not_after
+    }
+
+    /// Whether `at` lies within the validity period (both ends inclusive).
+    pub fn is_valid_at(&self, at: UnixTime) -> bool {
+        self.0.not_before <= at && at <= self.0.not_after
+    }
+
+    /// Whether the basicConstraints extension says cA = TRUE.
+    pub fn is_ca(&self) -> bool {
+        self.0.basic_constraints.as_ref().is_some_and(|bc| bc.ca)
+    }
+
+    /// The basicConstraints path length constraint, if any.
+    pub fn path_len(&self) -> Option<u8> {
+        self.0
+            .basic_constraints
+            .as_ref()
+            .and_then(|bc| bc.path_len_constraint)
+    }
+
+    /// Whether subject and issuer names are equal (self-issued).
+    pub fn is_self_issued(&self) -> bool {
+        let tbs = self.0.parsed.tbs_certificate();
+        tbs.subject() == tbs.issuer()
+    }
+
+    /// The subject name's DER encoding (for issuer matching).
+    pub fn subject_der(&self) -> Vec<u8> {
+        self.0
+            .parsed
+            .tbs_certificate()
+            .subject()
+            .to_der()
+            .unwrap_or_default()
+    }
+
+    /// The issuer name's DER encoding.
+    pub fn issuer_der(&self) -> Vec<u8> {
+        self.0
+            .parsed
+            .tbs_certificate()
+            .issuer()
+            .to_der()
+            .unwrap_or_default()
+    }
+
+    /// The SubjectPublicKeyInfo's DER encoding.
+    pub fn spki_der(&self) -> Vec<u8> {
+        self.0
+            .parsed
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .unwrap_or_default()
+    }
+
+    /// The certificate as one PEM block (64-column lines, final LF).
+    pub fn to_pem(&self) -> String {
+        pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, &self.0.der)
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_forms() {
+        assert_eq!(serial_hex(&[0x00]), "0");
+        assert_eq!(serial_hex(&[0x0A]), "0A");
+        assert_eq!(serial_hex(&[0x00, 0x80, 0x01]), "8001");
+        assert_eq!(serial_hex(&[0xFF]), "-01");
+        assert_eq!(serial_hex(&[0xFF, 0x00]), "-0100");
+        assert_eq!(serial_hex(&[]), "0");
+    }
+
+    #[test]
+    fn garbage_is_an_error() {
+        assert!(matches!(
+            Certificate::from_der_indexed(b"\x30\x03\x02\x01", 3),
+            Err(Error::MalformedCertificate { index: 3, .. })
+        ));
+    }
+}

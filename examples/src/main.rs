@@ -1,0 +1,47 @@
+//! `mtls`: the workspace's command-line tool.
+//!
+//! - `mtls inspect FILE`: what a certificate says, as JSON.
+//! - `mtls verify --ca FILE --cert FILE ...`: validate a chain as the gateway would.
+//! - `mtls limbo`: the x509-limbo harness (test cases on stdin, results on stdout).
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod inspect;
+mod limbo;
+mod verify;
+
+/// Kong-compatible mutual TLS for Rust: diagnostics and conformance tools.
+#[derive(Parser)]
+#[command(name = "mtls", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print what each certificate in FILE (PEM or DER) says, as JSON.
+    Inspect(inspect::Args),
+    /// Validate a certificate chain against CA certificates; print the verdict as JSON.
+    /// Exit 0 valid, 1 invalid, 2 usage error or unreadable input.
+    Verify(verify::Args),
+    /// x509-limbo harness: read a limbo test file on stdin, write results on stdout.
+    Limbo(limbo::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Inspect(args) => inspect::run(&args),
+        Command::Verify(args) => verify::run(&args),
+        Command::Limbo(args) => limbo::run(&args),
+    }
+}
+
+/// Reads a file, or explains on stderr why it could not be read.
+fn read_file(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
