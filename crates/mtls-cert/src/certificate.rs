@@ -1,7 +1,7 @@
 //! One parsed X.509 certificate and the facts the gateway reads from it.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use der::{Decode, Encode};
@@ -20,7 +20,7 @@ pub(crate) type X509 = CertificateInner;
 
 /// A parsed X.509 certificate. Cheap to clone (shared).
 ///
-/// Every text form is computed once, at parse time.
+/// The certificate is parsed once; each text form is computed on first use and kept.
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -38,17 +38,19 @@ pub(crate) type X509 = CertificateInner;
 #[derive(Clone)]
 pub struct Certificate(Arc<Inner>);
 
+/// Parsed once; the text forms and digests are computed on first use, so that path validation,
+/// which needs none of them, does not pay for them.
 struct Inner {
     der: CertificateDer<'static>,
     parsed: X509,
-    subject_dn: String,
-    issuer_dn: String,
-    subject_dn_slash: String,
-    common_name: Option<String>,
+    subject_dn: OnceLock<String>,
+    issuer_dn: OnceLock<String>,
+    subject_dn_slash: OnceLock<String>,
+    common_name: OnceLock<Option<String>>,
     sans: Vec<SubjectAltName>,
-    serial: String,
-    sha256: [u8; 32],
-    sha1: [u8; 20],
+    serial: OnceLock<String>,
+    sha256: OnceLock<[u8; 32]>,
+    sha1: OnceLock<[u8; 20]>,
     not_before: UnixTime,
     not_after: UnixTime,
     basic_constraints: Option<BasicConstraints>,
@@ -57,9 +59,9 @@ struct Inner {
 impl fmt::Debug for Certificate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Certificate")
-            .field("subject", &self.0.subject_dn)
-            .field("issuer", &self.0.issuer_dn)
-            .field("serial", &self.0.serial)
+            .field("subject", &self.subject_dn())
+            .field("issuer", &self.issuer_dn())
+            .field("serial", &self.serial())
             .finish_non_exhaustive()
     }
 }
@@ -157,13 +159,13 @@ impl Certificate {
         };
         let validity = tbs.validity();
         Ok(Certificate(Arc::new(Inner {
-            subject_dn: name::rfc2253(tbs.subject()),
-            issuer_dn: name::rfc2253(tbs.issuer()),
-            subject_dn_slash: name::slash_sorted(tbs.subject()),
-            common_name: name::first_common_name(tbs.subject()),
-            serial: serial_hex(tbs.serial_number().as_bytes()),
-            sha256: Sha256::digest(der).into(),
-            sha1: Sha1::digest(der).into(),
+            subject_dn: OnceLock::new(),
+            issuer_dn: OnceLock::new(),
+            subject_dn_slash: OnceLock::new(),
+            common_name: OnceLock::new(),
+            serial: OnceLock::new(),
+            sha256: OnceLock::new(),
+            sha1: OnceLock::new(),
             not_before: to_unix(validity.not_before.to_unix_duration()),
             not_after: to_unix(validity.not_after.to_unix_duration()),
             basic_constraints,
@@ -189,23 +191,32 @@ impl Certificate {
 
     /// Subject DN in RFC 2253 form, byte-identical to `openssl x509 -nameopt RFC2253`.
     pub fn subject_dn(&self) -> &str {
-        &self.0.subject_dn
+        self.0
+            .subject_dn
+            .get_or_init(|| name::rfc2253(self.0.parsed.tbs_certificate().subject()))
     }
 
     /// Issuer DN in RFC 2253 form.
     pub fn issuer_dn(&self) -> &str {
-        &self.0.issuer_dn
+        self.0
+            .issuer_dn
+            .get_or_init(|| name::rfc2253(self.0.parsed.tbs_certificate().issuer()))
     }
 
     /// Subject DN in Kong header-cert-auth's "/"-joined sorted form
     /// (`C=US/CN=kongclient/L=SF/O=KONG/OU=ENG/ST=CA`).
     pub fn subject_dn_slash(&self) -> &str {
-        &self.0.subject_dn_slash
+        self.0
+            .subject_dn_slash
+            .get_or_init(|| name::slash_sorted(self.0.parsed.tbs_certificate().subject()))
     }
 
     /// The first common name of the subject, if any.
     pub fn common_name(&self) -> Option<&str> {
-        self.0.common_name.as_deref()
+        self.0
+            .common_name
+            .get_or_init(|| name::first_common_name(self.0.parsed.tbs_certificate().subject()))
+            .as_deref()
     }
 
     /// Every subject alternative name, in certificate order.
@@ -220,13 +231,15 @@ impl Certificate {
             .sans
             .iter()
             .map(|s| s.value.as_str())
-            .chain(self.0.common_name.as_deref())
+            .chain(self.common_name())
             .collect()
     }
 
     /// Serial number as uppercase hex without separators (`-` prefix if negative).
     pub fn serial(&self) -> &str {
-        &self.0.serial
+        self.0
+            .serial
+            .get_or_init(|| serial_hex(self.serial_bytes()))
     }
 
     /// The serial number's raw two's complement bytes, as encoded.
@@ -236,17 +249,19 @@ impl Certificate {
 
     /// SHA-256 of the DER.
     pub fn sha256(&self) -> &[u8; 32] {
-        &self.0.sha256
+        self.0
+            .sha256
+            .get_or_init(|| Sha256::digest(&self.0.der).into())
     }
 
     /// SHA-256 of the DER as lowercase hex (Kong's `cert_digest`).
     pub fn sha256_hex(&self) -> String {
-        hex_lower(&self.0.sha256)
+        hex_lower(self.sha256())
     }
 
     /// SHA-1 of the DER as lowercase hex (tls-metadata-headers' fingerprint).
     pub fn sha1_hex(&self) -> String {
-        hex_lower(&self.0.sha1)
+        hex_lower(self.0.sha1.get_or_init(|| Sha1::digest(&self.0.der).into()))
     }
 
     /// Start of the validity period.

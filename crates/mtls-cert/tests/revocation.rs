@@ -1,0 +1,154 @@
+//! CRLs: loaded and verified once, answering Good / Revoked / Unknown.
+
+mod common;
+
+use common::*;
+use mtls_cert::{
+    CrlSet, Error, RevocationScope, RevocationStatus, ValidationOptions, validate_chain,
+};
+use rcgen::{
+    CertificateRevocationListParams, Issuer, KeyIdMethod, RevokedCertParams, SerialNumber,
+};
+use time::{Duration, OffsetDateTime};
+
+fn crl(issuer: &Node, revoked: &[&[u8]], next_update: OffsetDateTime) -> String {
+    let params = CertificateRevocationListParams {
+        this_update: OffsetDateTime::now_utc() - Duration::hours(1),
+        next_update,
+        crl_number: SerialNumber::from(1u64),
+        issuing_distribution_point: None,
+        revoked_certs: revoked
+            .iter()
+            .map(|s| RevokedCertParams {
+                serial_number: SerialNumber::from_slice(s),
+                revocation_time: OffsetDateTime::now_utc() - Duration::minutes(5),
+                reason_code: None,
+                invalidity_date: None,
+            })
+            .collect(),
+        key_identifier_method: KeyIdMethod::Sha256,
+    };
+    let issuer = Issuer::new(issuer.params.clone(), &issuer.key);
+    params.signed_by(&issuer).unwrap().pem().unwrap()
+}
+
+fn leaf_with_serial(issuer: &Node, serial: &[u8]) -> Node {
+    leaf_with(issuer, |p| {
+        p.serial_number = Some(SerialNumber::from_slice(serial))
+    })
+}
+
+#[test]
+fn revoked_good_and_unknown() {
+    let root = root("Root CA");
+    let revoked = leaf_with_serial(&root, &[0x0A]);
+    let good = leaf_with_serial(&root, &[0x0B]);
+    let set = set(&[&root]);
+    let pem = crl(
+        &root,
+        &[&[0x0A]],
+        OffsetDateTime::now_utc() + Duration::days(1),
+    );
+    let crls = CrlSet::load(&[pem.as_bytes()], &set).unwrap();
+    assert_eq!(crls.len(), 1);
+    let opts = ValidationOptions::client();
+    let v = validate_chain(&chain(&[&revoked]), &set, &opts, now()).unwrap();
+    match crls.check(&v, RevocationScope::Leaf, now()) {
+        RevocationStatus::Revoked { what, serial, .. } => {
+            assert_eq!(what, "leaf");
+            assert_eq!(serial, "0A");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    let v = validate_chain(&chain(&[&good]), &set, &opts, now()).unwrap();
+    assert_eq!(
+        crls.check(&v, RevocationScope::Leaf, now()),
+        RevocationStatus::Good
+    );
+    let empty = CrlSet::default();
+    assert!(matches!(
+        empty.check(&v, RevocationScope::Leaf, now()),
+        RevocationStatus::Unknown { .. }
+    ));
+}
+
+#[test]
+fn expired_crl_gives_unknown() {
+    let root = root("Root CA");
+    let leaf = leaf_with_serial(&root, &[0x0A]);
+    let set = set(&[&root]);
+    let pem = crl(&root, &[], OffsetDateTime::now_utc() - Duration::minutes(1));
+    let crls = CrlSet::load(&[pem.as_bytes()], &set).unwrap();
+    let v = validate_chain(&chain(&[&leaf]), &set, &ValidationOptions::client(), now()).unwrap();
+    match crls.check(&v, RevocationScope::Leaf, now()) {
+        RevocationStatus::Unknown { reason, .. } => assert!(reason.contains("expired"), "{reason}"),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn intermediate_crl_is_verified_on_first_use_and_chain_scope() {
+    let root = root("Root CA");
+    let inter = intermediate("Issuing CA", &root);
+    let leaf = leaf_with_serial(&inter, &[0x01, 0x02]);
+    let set = set(&[&root]);
+    let inter_crl = crl(
+        &inter,
+        &[&[0x01, 0x02]],
+        OffsetDateTime::now_utc() + Duration::days(1),
+    );
+    let root_crl = crl(&root, &[], OffsetDateTime::now_utc() + Duration::days(1));
+    let crls = CrlSet::load(&[inter_crl.as_bytes(), root_crl.as_bytes()], &set).unwrap();
+    let v = validate_chain(
+        &chain(&[&leaf, &inter]),
+        &set,
+        &ValidationOptions::client(),
+        now(),
+    )
+    .unwrap();
+    assert!(matches!(
+        crls.check(&v, RevocationScope::Chain, now()),
+        RevocationStatus::Revoked { .. }
+    ));
+    // A CRL claiming the intermediate's name but signed by another key is never trusted.
+    let impostor = ca_with("Issuing CA", Some(&root), |_| {});
+    let forged = crl(
+        &impostor,
+        &[],
+        OffsetDateTime::now_utc() + Duration::days(1),
+    );
+    let crls = CrlSet::load(&[forged.as_bytes()], &set).unwrap();
+    assert!(matches!(
+        crls.check(&v, RevocationScope::Leaf, now()),
+        RevocationStatus::Unknown { .. }
+    ));
+}
+
+#[test]
+fn crl_with_bad_signature_from_known_ca_is_refused_at_load() {
+    let root = root("Root CA");
+    let impostor = common::root("Root CA");
+    let set = set(&[&root]);
+    let pem = crl(
+        &impostor,
+        &[],
+        OffsetDateTime::now_utc() + Duration::days(1),
+    );
+    assert!(matches!(
+        CrlSet::load(&[pem.as_bytes()], &set),
+        Err(Error::CrlIssuerNotFound { index: 0, .. })
+    ));
+}
+
+#[test]
+fn crl_der_and_garbage() {
+    let root = root("Root CA");
+    let set = set(&[&root]);
+    let pem = crl(&root, &[], OffsetDateTime::now_utc() + Duration::days(1));
+    let (_, der) = pem_rfc7468::decode_vec(pem.as_bytes()).unwrap();
+    assert_eq!(CrlSet::load(&[der.as_slice()], &set).unwrap().len(), 1);
+    assert!(matches!(
+        CrlSet::load(&[b"\x30\x02\x05\x00".as_slice()], &set),
+        Err(Error::MalformedCrl { .. })
+    ));
+}
