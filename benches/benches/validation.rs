@@ -50,6 +50,9 @@ fn validation(c: &mut Criterion) {
     g.bench_function("mtls_cert_cold", |b| {
         b.iter(|| black_box(mtls_cert::validate_chain(&presented, &set, &options, now).unwrap()))
     });
+    g.bench_function("mtls_cert_parse_leaf", |b| {
+        b.iter(|| black_box(Certificate::from_der(&pki.leaf).unwrap()))
+    });
     let cache = ValidationCache::new(10_000, Duration::from_secs(300));
     cache.validate(&presented, &set, &options, now).unwrap();
     g.bench_function("mtls_cert_cache_hit", |b| {

@@ -268,7 +268,7 @@ pub(crate) fn validate_parsed(
     };
 
     let rejection: RefCell<Option<ValidationError>> = RefCell::new(None);
-    let chosen: RefCell<Option<(usize, Vec<Vec<u8>>)>> = RefCell::new(None);
+    let chosen: RefCell<Option<(usize, Vec<Certificate>)>> = RefCell::new(None);
     let find_cert = |der: &[u8]| -> Option<Certificate> {
         parsed
             .iter()
@@ -288,30 +288,26 @@ pub(crate) fn validate_parsed(
         let Some(ca) = cas.anchor_ca(partial, index) else {
             return Err(webpki::Error::UnknownIssuer);
         };
-        let ders: Vec<Vec<u8>> = path
-            .intermediate_certificates()
-            .map(|c| c.der().as_ref().to_vec())
-            .collect();
-        let mut full = Vec::with_capacity(ders.len() + 2);
+        let mut full = Vec::with_capacity(4);
         full.push(leaf.clone());
-        for der in &ders {
-            match find_cert(der) {
+        for cert in path.intermediate_certificates() {
+            match find_cert(cert.der().as_ref()) {
                 Some(c) => full.push(c),
                 None => return Err(webpki::Error::UnknownIssuer),
             }
         }
         full.push(ca.certificate().clone());
-        let verdict =
-            checks::check_path(&full, options, at).and_then(|()| match options.max_depth {
-                Some(max) if ders.len() > usize::from(max) => Err(ValidationError::DepthExceeded {
-                    intermediates: ders.len(),
-                    max,
-                }),
-                _ => Ok(()),
-            });
+        let intermediates = full.len() - 2;
+        let verdict = checks::check_path(&full, options, at).and_then(|()| match options.max_depth {
+            Some(max) if intermediates > usize::from(max) => Err(ValidationError::DepthExceeded {
+                intermediates,
+                max,
+            }),
+            _ => Ok(()),
+        });
         match verdict {
             Ok(()) => {
-                *chosen.borrow_mut() = Some((index, ders));
+                *chosen.borrow_mut() = Some((index, full));
                 Ok(())
             }
             Err(reason) => {
@@ -367,7 +363,7 @@ pub(crate) fn validate_parsed(
             .verify_is_valid_for_subject_name(name)
             .map_err(|_| ValidationError::NameMismatch { name: text.clone() })?;
     }
-    let Some((index, ders)) = chosen.into_inner() else {
+    let Some((index, path)) = chosen.into_inner() else {
         return Err(ValidationError::Other {
             detail: "path accepted without a recorded anchor".to_owned(),
         });
@@ -377,12 +373,6 @@ pub(crate) fn validate_parsed(
             detail: "anchor index out of range".to_owned(),
         });
     };
-    let mut path = Vec::with_capacity(ders.len() + 2);
-    path.push(leaf.clone());
-    for der in &ders {
-        path.extend(find_cert(der));
-    }
-    path.push(anchor.certificate().clone());
     Ok(VerifiedChain { path, anchor })
 }
 
