@@ -89,7 +89,7 @@ pub use credentials::{Credential, CredentialKind};
 pub use error::{AclConfigError, BuildError, EntityError, Lookup, StoreError};
 pub use headers::{HeaderAction, HeaderPlan, UpstreamHeader};
 pub use identity::{CertificateIdentity, SubjectNames, SubjectNamesIter};
-pub use matching::match_consumer;
+pub use matching::{fail_authentication, match_consumer};
 pub use outcome::{AuthFailure, ClientCert, Failure, FailureReason, FoundBy, Outcome, Rejection};
 pub use settings::{ConsumerReference, GroupBy, MatchSettings, Plugin};
 pub use store::{ConsumerStore, CredentialMatch, InMemoryStore, InMemoryStoreBuilder};

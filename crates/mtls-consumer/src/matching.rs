@@ -166,6 +166,29 @@ where
     }))
 }
 
+/// Kong's step 8 for a failure found before matching (no certificate, a chain that does not
+/// validate, an unknown anchor CA, ...): `anonymous` takes over when set (a missing anonymous
+/// consumer is a 500), otherwise the failure's own rejection.
+///
+/// ```
+/// use mtls_consumer::{AuthFailure, InMemoryStore, MatchSettings, Plugin, fail_authentication};
+/// let store = InMemoryStore::builder().build()?;
+/// let outcome = fail_authentication(&store, &MatchSettings::new(Plugin::MtlsAuth),
+///     AuthFailure::NoCertificate);
+/// assert_eq!(outcome.failure().unwrap().rejection().status(), 401);
+/// # Ok::<(), mtls_consumer::BuildError>(())
+/// ```
+pub fn fail_authentication<'a, S>(
+    store: &S,
+    settings: &MatchSettings,
+    cause: AuthFailure,
+) -> Outcome<'a>
+where
+    S: ConsumerStore + ?Sized,
+{
+    fall_back_to_anonymous(store, settings, cause)
+}
+
 fn fall_back_to_anonymous<'a, S>(
     store: &S,
     settings: &MatchSettings,

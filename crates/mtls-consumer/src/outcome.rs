@@ -142,6 +142,23 @@ pub enum AuthFailure {
     /// header-cert-auth, `skip_consumer_lookup` with DN groups, and the subject DN is empty.
     #[error("authenticated_group_by is DN and the certificate's subject DN is empty")]
     MissingSubjectDn,
+    /// mtls-auth: no client certificate (plain HTTP, none sent, or a resumed session
+    /// without one).
+    #[error("no client certificate was presented")]
+    NoCertificate,
+    /// header-cert-auth: the configured header is absent.
+    #[error("the certificate header is absent")]
+    NoCertificateHeader,
+    /// The certificate was read but refused before matching (chain validation, revocation,
+    /// an undecodable header); the gateway logs the precise reason itself.
+    #[error("the client certificate was refused before consumer matching")]
+    CertificateRejected,
+    /// No `ca_certificates` entity has the digest of the chain's anchor.
+    #[error("no ca_certificates entity has the anchor's digest")]
+    CaCertificateNotFound {
+        /// SHA-256 of the anchor certificate's DER.
+        cert_digest: [u8; 32],
+    },
 }
 
 impl AuthFailure {
@@ -151,6 +168,18 @@ impl AuthFailure {
             Self::NoMatch { .. } => Rejection::CertificateFailedVerification,
             Self::MissingCommonName => Rejection::MissingCommonName,
             Self::MissingSubjectDn => Rejection::MissingSubjectDn,
+            Self::NoCertificate => Rejection::NoCertificate,
+            Self::NoCertificateHeader => Rejection::NoCertificateHeader,
+            Self::CertificateRejected => Rejection::CertificateFailedVerification,
+            Self::CaCertificateNotFound { cert_digest } => {
+                let mut hex = String::with_capacity(64);
+                for b in cert_digest {
+                    hex.push_str(&format!("{b:02x}"));
+                }
+                Rejection::CaCertificateNotFound {
+                    cert_digest: Arc::from(hex),
+                }
+            }
         }
     }
 }
