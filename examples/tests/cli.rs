@@ -1,4 +1,5 @@
 //! The `mtls` binary's inspect / verify / limbo interfaces: JSON shapes and exit codes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

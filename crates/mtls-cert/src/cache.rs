@@ -7,7 +7,7 @@
 //! validity (latest notBefore to earliest notAfter) and before the entry's TTL runs out.
 //! Only successes are cached; revocation is not part of the cached result.
 
-use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -91,13 +91,10 @@ impl ValidationCache {
             h.write_usize(der.len());
             h.write(der);
         }
-        let chain_hash = h.finish();
-        let mut h = self.hasher.build_hasher();
-        options.hash(&mut h);
         Key {
-            chain_hash,
+            chain_hash: h.finish(),
             cas: cas.id(),
-            options_hash: h.finish(),
+            options_hash: self.hasher.hash_one(options),
         }
     }
 

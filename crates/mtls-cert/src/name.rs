@@ -142,7 +142,7 @@ fn decode_chars(kind: StringKind, bytes: &[u8]) -> Option<String> {
         StringKind::Utf8 => std::str::from_utf8(bytes).ok().map(str::to_owned),
         StringKind::Byte => Some(bytes.iter().map(|&b| char::from(b)).collect()),
         StringKind::Bmp => {
-            if bytes.len() % 2 != 0 {
+            if !bytes.len().is_multiple_of(2) {
                 return None;
             }
             bytes
@@ -151,7 +151,7 @@ fn decode_chars(kind: StringKind, bytes: &[u8]) -> Option<String> {
                 .collect()
         }
         StringKind::Universal => {
-            if bytes.len() % 4 != 0 {
+            if !bytes.len().is_multiple_of(4) {
                 return None;
             }
             bytes

@@ -15,9 +15,12 @@ fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
         .map(|p| p + from)
 }
 
+/// One PEM block: its label and its whole text, BEGIN to END line.
+type Block<'a> = (&'a [u8], &'a [u8]);
+
 /// Splits `input` into its PEM blocks: `(label, whole block bytes)`, text between blocks
 /// skipped. A `BEGIN` line without its `END` line is an error.
-fn blocks(input: &[u8]) -> Result<Vec<(&[u8], &[u8])>, Error> {
+fn blocks(input: &[u8]) -> Result<Vec<Block<'_>>, Error> {
     let mut out = Vec::new();
     let mut pos = 0;
     while let Some(start) = find(input, BEGIN, pos) {

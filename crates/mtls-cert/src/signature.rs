@@ -17,8 +17,11 @@ pub(crate) enum SignatureError {
     Invalid,
 }
 
-/// One DER TLV: returns (tag byte, contents, whole encoding, rest).
-pub(crate) fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8], &[u8])> {
+/// One DER TLV read from the front of an input: (tag byte, contents, whole encoding, rest).
+pub(crate) type Tlv<'a> = (u8, &'a [u8], &'a [u8], &'a [u8]);
+
+/// Reads one DER TLV from the front of `input`.
+pub(crate) fn tlv(input: &[u8]) -> Option<Tlv<'_>> {
     let tag = *input.first()?;
     if tag & 0x1f == 0x1f {
         return None; // high tag numbers never occur in the structures read here

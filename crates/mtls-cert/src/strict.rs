@@ -76,7 +76,7 @@ fn check_key(cert: &Certificate) -> Result<(), String> {
     Err(format!("unsupported public key algorithm {}", alg.oid))
 }
 
-fn ext<'a>(cert: &'a Certificate, oid: ObjectIdentifier) -> Option<&'a x509_cert::ext::Extension> {
+fn ext(cert: &Certificate, oid: ObjectIdentifier) -> Option<&x509_cert::ext::Extension> {
     cert.x509()
         .tbs_certificate()
         .extensions()?

@@ -1,4 +1,5 @@
 //! The validation cache: hits skip validation, entries never outlive TTL or notAfter.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

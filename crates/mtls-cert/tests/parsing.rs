@@ -1,4 +1,5 @@
 //! Certificate facts and Kong's CA entity checks.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

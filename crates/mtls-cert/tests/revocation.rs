@@ -1,4 +1,5 @@
 //! CRLs: loaded and verified once, answering Good / Revoked / Unknown.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

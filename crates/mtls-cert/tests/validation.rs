@@ -1,4 +1,5 @@
 //! Chain validation against generated PKI: one test per rule.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::map::{Decision, Entry, EntryKey, SniMap, write_ids};
 use crate::model::{PluginId, PluginKind, RouteId, Scope, ServiceId, WorkspaceId};
-use crate::name::LoweredName;
+use crate::name::{LoweredName, Scratch};
 use crate::sni::{MAX_NAME_LEN, normalize_server_name};
 
 /// The server name as the map saw it.
@@ -123,7 +123,8 @@ impl SniMap {
                 None => (ServerName::TooLong { len: raw.len() }, Vec::new()),
                 Some(name) => {
                     // From the raw name: the lookup removes the trailing dot once, not twice.
-                    let found = LoweredName::new(raw.as_bytes())
+                    let mut scratch = Scratch::default();
+                    let found = LoweredName::new(raw.as_bytes(), &mut scratch)
                         .map(|lowered| self.all_matches(&lowered))
                         .unwrap_or_default();
                     (ServerName::Name(name), found)
@@ -154,16 +155,18 @@ impl SniMap {
     /// Every non-catch-all entry matching a normalised name, in precedence order.
     fn all_matches(&self, name: &LoweredName) -> Vec<u32> {
         let mut found = Vec::new();
-        if let Some(&index) = self.exact.get(name.as_bytes()) {
+        let bytes = name.as_bytes();
+        if let Some(&index) = self.exact.get(bytes) {
             found.push(index);
         }
+        let dots = name.dots();
         let mut from = 0;
-        while let Some((index, start)) = self.find_suffix(name, from) {
+        while let Some((index, start)) = self.find_suffix(bytes, &dots, from) {
             found.push(index);
             from = start + 1;
         }
-        let mut upto = name.as_bytes().len();
-        while let Some((index, len)) = self.find_prefix(name, upto) {
+        let mut upto = bytes.len();
+        while let Some((index, len)) = self.find_prefix(bytes, &dots, upto) {
             found.push(index);
             upto = len - 1;
         }

@@ -59,10 +59,25 @@ impl Hasher for NameHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
+            // The remainder, zero-padded: from the last eight bytes, shifted, when there are
+            // eight (no copy); byte by byte otherwise.
+            let word = match bytes
+                .len()
+                .checked_sub(8)
+                .and_then(|start| bytes.get(start..))
+            {
+                Some(last) => {
+                    let mut word = [0u8; 8];
+                    word.copy_from_slice(last);
+                    u64::from_le_bytes(word) >> (8 * (8 - rest.len()))
+                }
+                None => rest
+                    .iter()
+                    .rev()
+                    .fold(0, |word, &b| (word << 8) | u64::from(b)),
+            };
             // The length goes into the last word so that trailing zero bytes count.
-            self.mix(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+            self.mix(word ^ ((rest.len() as u64) << 59));
         }
     }
 

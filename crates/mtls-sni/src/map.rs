@@ -9,11 +9,15 @@
 //! its table's iteration order, which is not defined; ours is deterministic. Which entry wins
 //! matters only for the CA names sent, since every entry requests a certificate.
 //!
-//! Cost: one copy of the name into a stack buffer, lowered; one hash probe for the exact entry;
-//! for the suffix (prefix) entries one probe per position where an entry of that length could
-//! start (end): at a dot for the usual `*.example.com` (`example.*`) forms, so O(labels) probes;
-//! Kong's rarer forms that do not stop at a dot (`*example.com`) add one probe per distinct
-//! length among them. Never a scan of the entries, never an allocation.
+//! Cost: one pass over the name for upper case (a copy into a stack buffer, lowered, only when
+//! it has some); one hash probe for the exact entry; on a miss, one pass to find its dots; for the suffix (prefix) entries one probe per
+//! position where an entry of that length could start (end): at a dot for the usual
+//! `*.example.com` (`example.*`) forms, so O(labels) probes; Kong's rarer forms that do not
+//! stop at a dot (`*example.com`) add one probe per distinct length among them. Those positions
+//! are found without hashing and without a loop over the name: the set of the name's dots is
+//! ANDed with the set of the key lengths, shifted to the name's length (256-bit sets, four
+//! words), so a name with no possible suffix or prefix entry costs one hash probe in all. Never
+//! a scan of the entries, never an allocation.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -23,7 +27,7 @@ use uuid::Uuid;
 use crate::bits::SmallSet;
 use crate::hash::SeededState;
 use crate::model::{CertificatePlugin, RouteId, ServiceId, WorkspaceId};
-use crate::name::{LoweredName, first_byte, last_byte};
+use crate::name::{LoweredName, Scratch};
 use crate::sni::SniPattern;
 
 /// What to do with a ClientHello.
@@ -161,6 +165,24 @@ pub(crate) struct Lengths {
     pub(crate) anywhere: SmallSet,
 }
 
+impl Lengths {
+    /// Every length `l` as `255 - l`: what [`SniMap::find_suffix`] shifts by the name's length.
+    pub(crate) fn reversed(&self) -> Lengths {
+        Lengths {
+            at_dot: self.at_dot.reversed(),
+            anywhere: self.anywhere.reversed(),
+        }
+    }
+
+    /// Every length `l` as `l - 1` (0 dropped): where a prefix key's last byte is.
+    pub(crate) fn less_one(&self) -> Lengths {
+        Lengths {
+            at_dot: self.at_dot.shifted_down(1),
+            anywhere: self.anywhere.shifted_down(1),
+        }
+    }
+}
+
 pub(crate) type KeyMap = HashMap<Box<[u8]>, u32, SeededState>;
 
 /// The SNI map: built once from a configuration, then only read.
@@ -173,8 +195,10 @@ pub struct SniMap {
     pub(crate) exact: KeyMap,
     pub(crate) suffix: KeyMap,
     pub(crate) prefix: KeyMap,
-    pub(crate) suffix_lens: Lengths,
-    pub(crate) prefix_lens: Lengths,
+    /// The suffix keys' lengths, [reversed](Lengths::reversed).
+    pub(crate) suffix_lens_rev: Lengths,
+    /// The prefix keys' lengths less one: where their last byte is.
+    pub(crate) prefix_ends: Lengths,
     pub(crate) catch_all: Option<u32>,
     pub(crate) entries: Vec<Entry>,
     /// The enabled plugin instances, in input order.
@@ -224,86 +248,99 @@ impl SniMap {
 
     #[inline]
     fn find_name(&self, raw: &[u8]) -> Option<u32> {
-        let name = LoweredName::new(raw)?;
+        let mut scratch = Scratch::default();
+        let name = LoweredName::new(raw, &mut scratch)?;
         let bytes = name.as_bytes();
         if let Some(&index) = self.exact.get(bytes) {
             return Some(index);
         }
-        self.find_suffix(&name, 0)
+        if self.suffix.is_empty() && self.prefix.is_empty() {
+            return None;
+        }
+        let dots = name.dots();
+        self.find_suffix(bytes, &dots, 0)
             .map(|(index, _)| index)
-            .or_else(|| self.find_prefix(&name, bytes.len()).map(|(index, _)| index))
+            .or_else(|| {
+                self.find_prefix(bytes, &dots, bytes.len())
+                    .map(|(index, _)| index)
+            })
+    }
+
+    /// The positions where a suffix key could start, at or after `from`: where a key of
+    /// length `l` would start (`n - l`), at a dot for the keys that start with one. A superset
+    /// of the positions where one does start; the hash probe decides.
+    #[inline]
+    pub(crate) fn suffix_starts(&self, name: &[u8], dots: &SmallSet, from: usize) -> SmallSet {
+        let n = name.len();
+        let lens = &self.suffix_lens_rev;
+        // Length `l` is bit `255 - l`; shifted down by `255 - n`, it is bit `n - l` (gone when
+        // `l > n`).
+        let by = 255usize.saturating_sub(n);
+        let starts = dots.and(&lens.at_dot.shifted_down(by));
+        let starts = if lens.anywhere.is_empty() {
+            starts
+        } else {
+            starts.or(&lens.anywhere.shifted_down(by))
+        };
+        // Every start is at most `n` already.
+        if from == 0 {
+            starts
+        } else {
+            starts.within(from, n + 1)
+        }
     }
 
     /// The longest suffix entry that ends the name and starts at or after `from`; with the
     /// position where it starts.
-    pub(crate) fn find_suffix(&self, name: &LoweredName, from: usize) -> Option<(u32, usize)> {
+    pub(crate) fn find_suffix(
+        &self,
+        name: &[u8],
+        dots: &SmallSet,
+        from: usize,
+    ) -> Option<(u32, usize)> {
         if self.suffix.is_empty() {
             return None;
         }
-        let bytes = name.as_bytes();
-        let n = bytes.len();
-        let lens = &self.suffix_lens;
-        if lens.anywhere.is_empty() {
-            // The usual case: every suffix starts with a dot, so only the name's dots can
-            // start one. Leftmost dot first: longest suffix first.
-            for k in from / 8..name.word_count() {
-                let mut dots = name.dots_in_word(k);
-                while dots != 0 {
-                    let start = k * 8 + first_byte(&mut dots);
-                    if start >= from
-                        && lens.at_dot.contains(n.saturating_sub(start))
-                        && let Some(&index) = bytes.get(start..).and_then(|s| self.suffix.get(s))
-                    {
-                        return Some((index, start));
-                    }
-                }
-            }
-            return None;
-        }
-        // Kong's `*example.com` form: a suffix may start anywhere.
-        for start in from..=n {
-            let len = n - start;
-            let at_dot = bytes.get(start) == Some(&b'.');
-            if ((at_dot && lens.at_dot.contains(len)) || lens.anywhere.contains(len))
-                && let Some(&index) = bytes.get(start..).and_then(|s| self.suffix.get(s))
-            {
+        // Leftmost start first: longest suffix first.
+        let mut starts = self.suffix_starts(name, dots, from);
+        while let Some(start) = starts.pop_lowest() {
+            if let Some(&index) = name.get(start..).and_then(|s| self.suffix.get(s)) {
                 return Some((index, start));
             }
         }
         None
     }
 
+    /// The positions of the last byte of a prefix key that could start the name and is no
+    /// longer than `upto`: `l - 1` for a key of length `l`, at a dot for the keys that end with
+    /// one. A superset of those of the keys that do; the hash probe decides.
+    #[inline]
+    pub(crate) fn prefix_ends(&self, name: &[u8], dots: &SmallSet, upto: usize) -> SmallSet {
+        let lens = &self.prefix_ends;
+        let ends = dots.and(&lens.at_dot);
+        if lens.anywhere.is_empty() && upto >= name.len() {
+            // Every dot is before the end of the name already.
+            return ends;
+        }
+        ends.or(&lens.anywhere).within(0, upto.min(name.len()))
+    }
+
     /// The longest prefix entry that starts the name and is no longer than `upto`; with its
     /// length.
-    pub(crate) fn find_prefix(&self, name: &LoweredName, upto: usize) -> Option<(u32, usize)> {
+    pub(crate) fn find_prefix(
+        &self,
+        name: &[u8],
+        dots: &SmallSet,
+        upto: usize,
+    ) -> Option<(u32, usize)> {
         if self.prefix.is_empty() {
             return None;
         }
-        let bytes = name.as_bytes();
-        let upto = upto.min(bytes.len());
-        let lens = &self.prefix_lens;
-        if lens.anywhere.is_empty() {
-            // The usual case: every prefix ends with a dot. Rightmost dot first: longest first.
-            for k in (0..upto.div_ceil(8)).rev() {
-                let mut dots = name.dots_in_word(k);
-                while dots != 0 {
-                    let len = k * 8 + last_byte(&mut dots) + 1;
-                    if len <= upto
-                        && lens.at_dot.contains(len)
-                        && let Some(&index) = bytes.get(..len).and_then(|p| self.prefix.get(p))
-                    {
-                        return Some((index, len));
-                    }
-                }
-            }
-            return None;
-        }
-        // Kong's `example*` form: a prefix may end anywhere.
-        for len in (1..=upto).rev() {
-            let at_dot = bytes.get(len - 1) == Some(&b'.');
-            if ((at_dot && lens.at_dot.contains(len)) || lens.anywhere.contains(len))
-                && let Some(&index) = bytes.get(..len).and_then(|p| self.prefix.get(p))
-            {
+        // Rightmost end first: longest prefix first.
+        let mut ends = self.prefix_ends(name, dots, upto);
+        while let Some(end) = ends.pop_highest() {
+            let len = end + 1;
+            if let Some(&index) = name.get(..len).and_then(|p| self.prefix.get(p)) {
                 return Some((index, len));
             }
         }
@@ -314,6 +351,72 @@ impl SniMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::model::{CertificatePlugin, Route, Scope};
+    use proptest::prelude::*;
+
+    fn label() -> impl Strategy<Value = String> {
+        prop::sample::select(vec!["a", "b", "ab", "example", "com", "x-y", "1"])
+            .prop_map(String::from)
+    }
+
+    fn labels(max: usize) -> impl Strategy<Value = String> {
+        prop::collection::vec(label(), 1..=max).prop_map(|l| l.join("."))
+    }
+
+    fn pattern() -> impl Strategy<Value = String> {
+        prop_oneof![
+            labels(3).prop_map(|l| format!("*.{l}")),
+            labels(3).prop_map(|l| format!("{l}.*")),
+            labels(2).prop_map(|l| format!("*{l}")),
+            labels(2).prop_map(|l| format!("{l}*")),
+            labels(3),
+        ]
+    }
+
+    proptest! {
+        /// The pre-filters never drop a position where a key matches: every suffix key that
+        /// ends the name starts at a position of `suffix_starts`, every prefix key that starts
+        /// it ends at a position of `prefix_ends`.
+        #[test]
+        fn filters_keep_every_match(
+            snis in prop::collection::vec(pattern(), 1..12),
+            name in prop_oneof![labels(6), "[a-z.]{0,30}"],
+            from in 0usize..40,
+            upto in 0usize..40,
+        ) {
+            let routes = [Route::new("r").with_service("s").with_snis(snis)];
+            let plugins = [CertificatePlugin::tls_handshake_modifier("p", Scope::Service("s".into()))];
+            let map = SniMap::build(&routes, &plugins).unwrap();
+            let mut scratch = Scratch::default();
+            let lowered = LoweredName::new(name.as_bytes(), &mut scratch).unwrap();
+            let bytes = lowered.as_bytes();
+            let dots = lowered.dots();
+            let starts = map.suffix_starts(bytes, &dots, from);
+            let ends = map.prefix_ends(bytes, &dots, upto);
+            for entry in map.entries() {
+                match entry.key() {
+                    EntryKey::Sni(SniPattern::Suffix(s)) if bytes.ends_with(s.as_bytes()) => {
+                        let start = bytes.len() - s.len();
+                        prop_assert_eq!(starts.contains(start), start >= from, "{:?} in {:?}", s, name);
+                    }
+                    EntryKey::Sni(SniPattern::Prefix(p)) if bytes.starts_with(p.as_bytes()) && !p.is_empty() => {
+                        prop_assert_eq!(ends.contains(p.len() - 1), p.len() <= upto, "{:?} in {:?}", p, name);
+                    }
+                    _ => {}
+                }
+            }
+            // And nothing beyond the name.
+            let mut all_starts = starts;
+            while let Some(start) = all_starts.pop_lowest() {
+                prop_assert!(start >= from && start <= bytes.len());
+            }
+            let mut all_ends = ends;
+            while let Some(end) = all_ends.pop_lowest() {
+                prop_assert!(end < upto.min(bytes.len()));
+            }
+        }
+    }
 
     #[test]
     fn decision_display() {

@@ -1,5 +1,5 @@
 //! Test PKI generated with rcgen at test time, named for what each certificate exercises.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 use mtls_cert::pki_types::{CertificateDer, UnixTime};
 use mtls_cert::{CaCertificate, CaSet};
