@@ -17,7 +17,11 @@ fn main() {
     let root = Certificate::from_der(&pki.root).unwrap();
     let set = CaSet::new(vec![CaCertificate::trusted(uuid::Uuid::new_v4(), root)]).unwrap();
     let presented = vec![pki.leaf.clone(), pki.intermediate.clone()];
-    let anchors = vec![webpki::anchor_from_trusted_cert(&pki.root).unwrap().to_owned()];
+    let anchors = vec![
+        webpki::anchor_from_trusted_cert(&pki.root)
+            .unwrap()
+            .to_owned(),
+    ];
     let intermediates = vec![pki.intermediate.clone()];
     let options = ValidationOptions::client();
     for _ in 0..n {

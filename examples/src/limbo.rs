@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use mtls_cert::pki_types::{CertificateDer, UnixTime};
@@ -137,10 +137,12 @@ fn run_case(case: &Case) -> Outcome {
             Err(e) => return Outcome::Skipped(e),
         },
     };
-    let max_depth = match case.max_chain_depth.map(u8::try_from).transpose() {
-        Ok(d) => d,
-        Err(_) => None, // deeper than any path webpki builds: no extra limit
-    };
+    // A depth beyond u8 is deeper than any path webpki builds: no extra limit.
+    let max_depth = case
+        .max_chain_depth
+        .map(u8::try_from)
+        .transpose()
+        .unwrap_or_default();
 
     let mut anchors = Vec::new();
     for pem in &case.trusted_certs {
@@ -202,7 +204,7 @@ fn run_case(case: &Case) -> Outcome {
 }
 
 /// Reads the exceptions file: `(suite, id) -> expected actual result`.
-fn read_exceptions(path: &PathBuf, suite: &str) -> Result<BTreeMap<String, String>, String> {
+fn read_exceptions(path: &Path, suite: &str) -> Result<BTreeMap<String, String>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut out = BTreeMap::new();

@@ -1,6 +1,6 @@
 //! `mtls verify`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use mtls_cert::pki_types::{CertificateDer, UnixTime};
@@ -59,7 +59,7 @@ fn usage(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn read_certs(path: &PathBuf) -> Result<Vec<mtls_cert::Certificate>, String> {
+fn read_certs(path: &Path) -> Result<Vec<mtls_cert::Certificate>, String> {
     let bytes = crate::read_file(path)?;
     mtls_cert::parse_any(&bytes).map_err(|e| format!("{}: {e}", path.display()))
 }

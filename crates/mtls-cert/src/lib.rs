@@ -31,7 +31,11 @@
 //! let ca_pem = ca_params.self_signed(&ca_key)?.pem();
 //! let issuer = rcgen::Issuer::new(ca_params, &ca_key);
 //! let leaf_key = rcgen::KeyPair::generate()?;
-//! let leaf_params = rcgen::CertificateParams::new(vec!["client@example.test".into()])?;
+//! let mut leaf_params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+//! leaf_params.distinguished_name = rcgen::DistinguishedName::new();
+//! leaf_params.distinguished_name.push(rcgen::DnType::CommonName, "kongclient");
+//! leaf_params.subject_alt_names =
+//!     vec![rcgen::SanType::Rfc822Name("client@example.test".try_into()?)];
 //! let leaf_pem = leaf_params.signed_by(&leaf_key, &issuer)?.pem();
 //!
 //! let ca = CaCertificate::new(uuid::Uuid::new_v4(), ca_pem.as_bytes(), UnixTime::now())?;
@@ -39,7 +43,9 @@
 //! let presented: Vec<_> = mtls_cert::parse_pem(leaf_pem.as_bytes())?
 //!     .iter().map(|c| c.der().clone()).collect();
 //! let chain = validate_chain(&presented, &set, &ValidationOptions::client(), UnixTime::now())?;
-//! assert_eq!(chain.leaf().subject_names(), ["client@example.test"]);
+//! // Consumers are matched on every SAN in order, then the first CN.
+//! assert_eq!(chain.leaf().subject_names(), ["client@example.test", "kongclient"]);
+//! assert_eq!(chain.leaf().subject_dn(), "CN=kongclient");
 //! # Ok(()) }
 //! ```
 #![forbid(unsafe_code)]

@@ -224,7 +224,9 @@ fn escape_rfc2253(out: &mut String, value: &str) {
                 out.push('\\');
                 out.push(char::from(b));
             }
-            b'#' if i == 0 => out.push_str("\\#"),
+            // OpenSSL applies the last-character rule over the first-character one, so a
+            // lone `#` stays bare.
+            b'#' if i == 0 && i != last => out.push_str("\\#"),
             b' ' if i == 0 || i == last => out.push_str("\\ "),
             0x00..=0x1f | 0x7f..=0xff => {
                 let _ = write!(out, "\\{b:02X}");
@@ -310,6 +312,12 @@ mod tests {
         let mut s = String::new();
         escape_rfc2253(&mut s, "#x\u{c4}\n");
         assert_eq!(s, "\\#x\\C3\\84\\0A");
+        let mut s = String::new();
+        escape_rfc2253(&mut s, "#");
+        assert_eq!(s, "#");
+        let mut s = String::new();
+        escape_rfc2253(&mut s, " ");
+        assert_eq!(s, "\\ ");
     }
 
     #[test]

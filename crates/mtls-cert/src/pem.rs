@@ -7,12 +7,18 @@ use crate::limits::{MAX_CERTIFICATES, MAX_PEM_SIZE};
 const BEGIN: &[u8] = b"-----BEGIN ";
 const END: &[u8] = b"-----END ";
 
+/// The first position at or after `from` where `needle` (non-empty) starts.
 fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    haystack
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
+    let (&first, _) = needle.split_first()?;
+    let mut pos = from;
+    while let Some(offset) = haystack.get(pos..)?.iter().position(|&b| b == first) {
+        let at = pos + offset;
+        if haystack.get(at..)?.starts_with(needle) {
+            return Some(at);
+        }
+        pos = at + 1;
+    }
+    None
 }
 
 /// One PEM block: its label and its whole text, BEGIN to END line.

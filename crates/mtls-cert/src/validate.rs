@@ -298,13 +298,13 @@ pub(crate) fn validate_parsed(
         }
         full.push(ca.certificate().clone());
         let intermediates = full.len() - 2;
-        let verdict = checks::check_path(&full, options, at).and_then(|()| match options.max_depth {
-            Some(max) if intermediates > usize::from(max) => Err(ValidationError::DepthExceeded {
-                intermediates,
-                max,
-            }),
-            _ => Ok(()),
-        });
+        let verdict =
+            checks::check_path(&full, options, at).and_then(|()| match options.max_depth {
+                Some(max) if intermediates > usize::from(max) => {
+                    Err(ValidationError::DepthExceeded { intermediates, max })
+                }
+                _ => Ok(()),
+            });
         match verdict {
             Ok(()) => {
                 *chosen.borrow_mut() = Some((index, full));

@@ -246,7 +246,7 @@ fn garbage_and_limits_never_panic() {
     let root = root("Root CA");
     let set = set(&[&root]);
     let junk = mtls_cert::pki_types::CertificateDer::from(vec![0x30, 0x03, 0x01, 0x01, 0xff]);
-    let err = validate_chain(&[junk.clone()], &set, &client(), now()).unwrap_err();
+    let err = validate_chain(std::slice::from_ref(&junk), &set, &client(), now()).unwrap_err();
     assert_eq!(err.kind(), "malformed");
     let leaf = cn_only_leaf(&root);
     let err = validate_chain(&[leaf.der(), junk], &set, &client(), now()).unwrap_err();

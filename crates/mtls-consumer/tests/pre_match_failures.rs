@@ -1,5 +1,6 @@
 //! Failures found before matching (no certificate, refused chain, unknown anchor CA) follow
 //! Kong's step 8: `anonymous` when set, otherwise the failure's own 401.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use mtls_consumer::{
     AuthFailure, Consumer, ConsumerReference, InMemoryStore, MatchSettings, Outcome, Plugin,
