@@ -1,0 +1,15 @@
+//! mtls-header `base64_der_list` decoder: never panics on any header value; a decoded chain is never
+//! empty and its leaf is not a CA.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let limits = mtls_header::Limits::default();
+    if let Ok(Some(chain)) =
+        mtls_header::formats::base64_der_list::decode("x-client-cert", data, &limits)
+    {
+        assert!(!chain.leaf().is_ca());
+        let _ = chain.subject_dn_slash();
+    }
+});
