@@ -1,0 +1,514 @@
+//! The request decision: a route's certificate plugins run in Kong's priority order
+//! (mtls-auth 1600, header-cert-auth 1009, tls-metadata-headers 996, acl 950) with Kong's
+//! anonymous OR-chaining, giving one [`Decision`].
+//!
+//! The client-facing answer (Kong's status and message) and the internal reason are kept
+//! apart: the reason goes to `tracing`, under the plugin's name as target, never to the client.
+//! Every header the gateway owns is removed from the request whatever the outcome, so a client
+//! can never forge one (decisions.md item 2).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use mtls_cert::pki_types::{CertificateDer, UnixTime};
+use mtls_cert::{
+    CaSet, Certificate, CrlSet, RevocationScope, RevocationStatus, ValidationCache,
+    ValidationOptions, VerifiedChain,
+};
+use mtls_consumer::{
+    Acl, AclDecision, AclSubject, AuthFailure, CertificateIdentity, Consumer, HeaderPlan,
+    InMemoryStore, MatchSettings, Outcome, UpstreamHeader, fail_authentication, match_consumer,
+};
+use mtls_header::{HeaderCertAuth, Headers};
+use uuid::Uuid;
+
+/// Kong's `revocation_check_mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum RevocationMode {
+    /// No revocation check.
+    Skip,
+    /// Check; when no answer can be had, allow (and log). Kong's default.
+    #[default]
+    IgnoreCaError,
+    /// Check; when no answer can be had, refuse.
+    Strict,
+}
+
+/// How an authentication plugin validates a chain and decides who it is.
+#[derive(Debug, Clone)]
+pub struct CertificateAuth {
+    /// The plugin's CA certificates.
+    pub cas: CaSet,
+    /// Partial chains, EKU, depth.
+    pub validation: ValidationOptions,
+    /// Consumer matching settings (`consumer_by`, `anonymous`, ...).
+    pub matching: MatchSettings,
+    /// Kong's `revocation_check_mode`.
+    pub revocation: RevocationMode,
+    /// CRLs loaded from files (network fetching is not part of this crate yet).
+    pub crls: CrlSet,
+}
+
+/// Kong's tls-metadata-headers settings: which headers carry the client certificate's details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataHeaders {
+    /// `inject_client_cert_details`: off sets nothing.
+    pub inject: bool,
+    /// `client_cert_header_name` (`X-Client-Cert`).
+    pub cert: String,
+    /// `client_serial_header_name` (`X-Client-Cert-Serial`).
+    pub serial: String,
+    /// `client_cert_issuer_dn_header_name` (`X-Client-Cert-Issuer-DN`).
+    pub issuer_dn: String,
+    /// `client_cert_subject_dn_header_name` (`X-Client-Cert-Subject-DN`).
+    pub subject_dn: String,
+    /// `client_cert_fingerprint_header_name` (`X-Client-Cert-Fingerprint`).
+    pub fingerprint: String,
+}
+
+impl Default for MetadataHeaders {
+    fn default() -> Self {
+        Self {
+            inject: false,
+            cert: "X-Client-Cert".to_owned(),
+            serial: "X-Client-Cert-Serial".to_owned(),
+            issuer_dn: "X-Client-Cert-Issuer-DN".to_owned(),
+            subject_dn: "X-Client-Cert-Subject-DN".to_owned(),
+            fingerprint: "X-Client-Cert-Fingerprint".to_owned(),
+        }
+    }
+}
+
+/// The chain header tls-metadata-headers always uses.
+pub const CLIENT_CERT_CHAIN_HEADER: &str = "X-Client-Cert-Chain";
+
+/// One route's certificate plugins, compiled.
+#[derive(Debug, Clone, Default)]
+pub struct RoutePlugins {
+    /// mtls-auth, if enabled on the route (or its service, or globally).
+    pub mtls_auth: Option<CertificateAuth>,
+    /// header-cert-auth: the header settings and the validation / matching settings.
+    pub header_cert_auth: Option<(HeaderCertAuth, CertificateAuth)>,
+    /// tls-metadata-headers.
+    pub metadata_headers: Option<MetadataHeaders>,
+    /// acl.
+    pub acl: Option<Acl>,
+}
+
+/// What the decision reads from a request.
+pub struct RequestFacts<'a> {
+    /// The peer certificates of the TLS connection (leaf first), or `None` (plain HTTP, or no
+    /// certificate sent, or a resumed session without one).
+    pub peer_certificates: Option<&'a [CertificateDer<'static>]>,
+    /// The request's header fields (for header-cert-auth).
+    pub headers: &'a dyn Headers,
+    /// The directly connected peer's address.
+    pub peer_addr: IpAddr,
+    /// Whether an authentication plugin outside this family already identified the request
+    /// (Kong's step 0 with `anonymous`).
+    pub has_credential: bool,
+    /// The time to validate at.
+    pub now: UnixTime,
+}
+
+/// A request allowed through, with what to tell the upstream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allow {
+    /// The consumer, if one was identified (possibly the anonymous one).
+    pub consumer: Option<Arc<Consumer>>,
+    /// The credential that identified it, if any.
+    pub credential: Option<Uuid>,
+    /// The authenticated groups (skip_consumer_lookup).
+    pub authenticated_groups: Vec<String>,
+    /// Headers to set on the upstream request (name, value).
+    pub set: Vec<(String, String)>,
+    /// Headers to remove from the upstream request (every owned header not in `set`).
+    pub remove: Vec<String>,
+}
+
+/// A request refused: what the client gets, and the reason for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deny {
+    /// The HTTP status (401, 403 or 500).
+    pub status: u16,
+    /// The JSON body, `{"message":"..."}` exactly as Kong writes it.
+    pub body: String,
+    /// The plugin that refused.
+    pub plugin: &'static str,
+    /// The precise internal reason. Never send it to the client.
+    pub reason: String,
+}
+
+/// The answer for one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)]
+pub enum Decision {
+    /// Proxy the request, with these upstream headers.
+    Allow(Allow),
+    /// Answer with this status and body.
+    Deny(Deny),
+}
+
+/// Decides requests against one configuration snapshot's consumers and caches.
+#[derive(Debug)]
+pub struct Decider {
+    consumers: Arc<InMemoryStore>,
+    consumer_groups: HashMap<Uuid, Vec<String>>,
+    validation_cache: ValidationCache,
+}
+
+/// The result of one authentication plugin.
+struct Authenticated {
+    consumer: Option<Arc<Consumer>>,
+    credential: Option<Uuid>,
+    anonymous: bool,
+    groups: Vec<String>,
+    plan: HeaderPlan,
+    /// The chain as presented (leaf first), once it validated.
+    presented: Option<Vec<CertificateDer<'static>>>,
+}
+
+fn deny(plugin: &'static str, rejection: &mtls_consumer::Rejection, reason: String) -> Decision {
+    tracing::info!(target: "mtls_gateway::decision", plugin, status = rejection.status(), %reason, "request refused");
+    Decision::Deny(Deny {
+        status: rejection.status(),
+        body: rejection.body(),
+        plugin,
+        reason,
+    })
+}
+
+impl Decider {
+    /// A decider over `consumers`, with consumers' ACL groups (`acls` entities) by consumer
+    /// id, and a validation cache of `cache_capacity` chains kept at most `cache_ttl`.
+    pub fn new(
+        consumers: Arc<InMemoryStore>,
+        consumer_groups: HashMap<Uuid, Vec<String>>,
+        cache_capacity: usize,
+        cache_ttl: std::time::Duration,
+    ) -> Self {
+        Self {
+            consumers,
+            consumer_groups,
+            validation_cache: ValidationCache::new(cache_capacity, cache_ttl),
+        }
+    }
+
+    /// Validates a chain and matches a consumer, as mtls-auth and header-cert-auth share it.
+    /// `Err` carries the plugin's refusal.
+    fn authenticate(
+        &self,
+        plugin: &'static str,
+        auth: &CertificateAuth,
+        chain: Option<&[CertificateDer<'_>]>,
+        slash_dn: bool,
+        absent: AuthFailure,
+        now: UnixTime,
+    ) -> Result<Authenticated, Decision> {
+        let store = self.consumers.as_ref();
+        let outcome_for_failure = |cause: AuthFailure, reason: String| {
+            let outcome = fail_authentication(store, &auth.matching, cause);
+            self.finish(plugin, outcome, None, reason)
+        };
+        let Some(chain) = chain.filter(|c| !c.is_empty()) else {
+            return outcome_for_failure(absent, format!("{absent}"));
+        };
+        let verified: VerifiedChain =
+            match self
+                .validation_cache
+                .validate(chain, &auth.cas, &auth.validation, now)
+            {
+                Ok(v) => v,
+                Err(e) => {
+                    return outcome_for_failure(
+                        AuthFailure::CertificateRejected,
+                        format!("certificate chain refused: {e}"),
+                    );
+                }
+            };
+        if let Some(reason) = self.revoked(auth, &verified, now) {
+            return outcome_for_failure(AuthFailure::CertificateRejected, reason);
+        }
+        let leaf = verified.leaf();
+        let names = leaf.subject_names();
+        let dn = if slash_dn {
+            leaf.subject_dn_slash()
+        } else {
+            leaf.subject_dn()
+        };
+        let identity =
+            CertificateIdentity::new(&names, leaf.common_name(), dn, Some(verified.anchor().id()));
+        let outcome = match_consumer(store, &identity, &auth.matching);
+        let presented = chain.iter().map(|d| d.clone().into_owned()).collect();
+        self.finish(plugin, outcome, Some(presented), String::new())
+    }
+
+    /// The revocation verdict under the plugin's mode: `Some(reason)` to refuse.
+    fn revoked(
+        &self,
+        auth: &CertificateAuth,
+        chain: &VerifiedChain,
+        now: UnixTime,
+    ) -> Option<String> {
+        match auth.revocation {
+            RevocationMode::Skip => None,
+            RevocationMode::IgnoreCaError | RevocationMode::Strict => {
+                match auth.crls.check(chain, RevocationScope::Leaf, now) {
+                    RevocationStatus::Good => None,
+                    RevocationStatus::Revoked {
+                        subject, serial, ..
+                    } => Some(format!(
+                        "certificate {subject} (serial {serial}) is revoked"
+                    )),
+                    RevocationStatus::Unknown { reason, .. } => {
+                        if auth.revocation == RevocationMode::Strict {
+                            Some(format!(
+                                "revocation status unknown ({reason}) in STRICT mode"
+                            ))
+                        } else {
+                            tracing::info!(target: "mtls_gateway::decision", %reason, "revocation status unknown, allowed (IGNORE_CA_ERROR)");
+                            None
+                        }
+                    }
+                    other => Some(format!("revocation: {other:?}")),
+                }
+            }
+        }
+    }
+
+    fn finish(
+        &self,
+        plugin: &'static str,
+        outcome: Outcome<'_>,
+        presented: Option<Vec<CertificateDer<'static>>>,
+        context: String,
+    ) -> Result<Authenticated, Decision> {
+        if let Some(failure) = outcome.failure() {
+            let reason = if context.is_empty() {
+                failure.reason().to_string()
+            } else {
+                format!("{context}; {}", failure.reason())
+            };
+            return Err(deny(plugin, failure.rejection(), reason));
+        }
+        if let Outcome::Anonymous { reason, .. } = &outcome {
+            tracing::info!(target: "mtls_gateway::decision", plugin, %reason, %context, "anonymous consumer used");
+        }
+        let plan = HeaderPlan::for_outcome(&outcome);
+        let (groups, credential, anonymous) = match &outcome {
+            Outcome::SkipLookup {
+                authenticated_group,
+                ..
+            } => (
+                authenticated_group
+                    .map(|g| vec![g.to_owned()])
+                    .unwrap_or_default(),
+                None,
+                false,
+            ),
+            Outcome::Consumer { found_by, .. } => (Vec::new(), found_by.credential_id(), false),
+            Outcome::Anonymous { .. } => (Vec::new(), None, true),
+            _ => (Vec::new(), None, false),
+        };
+        Ok(Authenticated {
+            consumer: outcome.consumer().cloned(),
+            credential,
+            anonymous,
+            groups,
+            plan,
+            presented,
+        })
+    }
+
+    /// Runs the route's plugins for one request.
+    pub fn decide(&self, plugins: &RoutePlugins, facts: &RequestFacts<'_>) -> Decision {
+        let mut result: Option<Authenticated> = None;
+        // An identity that a later plugin with `anonymous` must not override (Kong: a
+        // credential is set).
+        let identified = |r: &Option<Authenticated>| {
+            facts.has_credential || r.as_ref().is_some_and(|a| !a.anonymous)
+        };
+
+        if let Some(auth) = &plugins.mtls_auth
+            && !auth.matching.short_circuits(identified(&result))
+        {
+            match self.authenticate(
+                "mtls-auth",
+                auth,
+                facts.peer_certificates,
+                false,
+                AuthFailure::NoCertificate,
+                facts.now,
+            ) {
+                Ok(a) => result = Some(a),
+                Err(d) => return d,
+            }
+        }
+
+        if let Some((header, auth)) = &plugins.header_cert_auth
+            && !auth.matching.short_circuits(identified(&result))
+        {
+            let outcome = match header.extract(facts.peer_addr, facts.headers) {
+                Ok(forwarded) => {
+                    let ders: Vec<CertificateDer<'static>> = std::iter::once(forwarded.leaf())
+                        .chain(forwarded.intermediates())
+                        .map(|c| c.der().clone())
+                        .collect();
+                    self.authenticate(
+                        "header-cert-auth",
+                        auth,
+                        Some(&ders),
+                        true,
+                        AuthFailure::NoCertificateHeader,
+                        facts.now,
+                    )
+                }
+                Err(refusal) => match refusal.rejection() {
+                    mtls_header::Rejection::Forbidden => {
+                        return deny(
+                            "header-cert-auth",
+                            &mtls_consumer::Rejection::Forbidden,
+                            refusal.reason().to_string(),
+                        );
+                    }
+                    mtls_header::Rejection::NoCertificateHeader => self.authenticate(
+                        "header-cert-auth",
+                        auth,
+                        None,
+                        true,
+                        AuthFailure::NoCertificateHeader,
+                        facts.now,
+                    ),
+                    _ => {
+                        let outcome = fail_authentication(
+                            self.consumers.as_ref(),
+                            &auth.matching,
+                            AuthFailure::CertificateRejected,
+                        );
+                        self.finish(
+                            "header-cert-auth",
+                            outcome,
+                            None,
+                            refusal.reason().to_string(),
+                        )
+                    }
+                },
+            };
+            match outcome {
+                Ok(a) => result = Some(a),
+                Err(d) => return d,
+            }
+        }
+
+        let mut plan = result
+            .as_ref()
+            .map(|a| a.plan.clone())
+            .unwrap_or_else(HeaderPlan::remove_all);
+
+        if let Some(acl) = &plugins.acl {
+            let consumer_groups: Vec<&str> = result
+                .as_ref()
+                .and_then(|a| a.consumer.as_ref())
+                .and_then(|c| self.consumer_groups.get(&c.id))
+                .map(|g| g.iter().map(String::as_str).collect())
+                .unwrap_or_default();
+            let auth_groups: Vec<&str> = result
+                .as_ref()
+                .map(|a| a.groups.iter().map(String::as_str).collect())
+                .unwrap_or_default();
+            let subject = match &result {
+                Some(a) if a.consumer.is_some() && a.anonymous => AclSubject::Anonymous {
+                    groups: consumer_groups.as_slice(),
+                    authenticated_groups: (!auth_groups.is_empty())
+                        .then_some(auth_groups.as_slice()),
+                },
+                Some(a) if a.consumer.is_some() => AclSubject::Consumer {
+                    groups: consumer_groups.as_slice(),
+                },
+                Some(_) if !auth_groups.is_empty() => AclSubject::AuthenticatedGroups {
+                    groups: auth_groups.as_slice(),
+                },
+                _ => AclSubject::Nobody,
+            };
+            match acl.check(subject) {
+                AclDecision::Blocked(block) => {
+                    return deny("acl", &block.rejection(), block.to_string());
+                }
+                allowed @ AclDecision::Allowed { .. } => allowed.apply_to(&mut plan),
+            }
+        }
+
+        let mut set: Vec<(String, String)> = plan
+            .to_set()
+            .map(|(h, v)| (h.name().to_owned(), v.to_owned()))
+            .collect();
+        let mut owned: Vec<String> = UpstreamHeader::ALL
+            .iter()
+            .map(|h| h.name().to_owned())
+            .collect();
+
+        if let Some(meta) = &plugins.metadata_headers {
+            owned.extend([
+                meta.cert.clone(),
+                meta.serial.clone(),
+                meta.issuer_dn.clone(),
+                meta.subject_dn.clone(),
+                meta.fingerprint.clone(),
+                CLIENT_CERT_CHAIN_HEADER.to_owned(),
+            ]);
+            if meta.inject {
+                let presented = result
+                    .as_ref()
+                    .and_then(|a| a.presented.as_deref())
+                    .or(facts.peer_certificates)
+                    .unwrap_or(&[]);
+                if let Some(leaf) = presented
+                    .first()
+                    .and_then(|d| Certificate::from_der(d).ok())
+                {
+                    set.extend(metadata_values(meta, &leaf, presented));
+                }
+            }
+        }
+
+        let remove = owned
+            .into_iter()
+            .filter(|name| !set.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)))
+            .collect();
+        let (consumer, credential, authenticated_groups) = match result {
+            Some(a) => (a.consumer, a.credential, a.groups),
+            None => (None, None, Vec::new()),
+        };
+        Decision::Allow(Allow {
+            consumer,
+            credential,
+            authenticated_groups,
+            set,
+            remove,
+        })
+    }
+}
+
+/// tls-metadata-headers' values: the leaf's details, and the presented chain (leaf first).
+fn metadata_values(
+    meta: &MetadataHeaders,
+    leaf: &Certificate,
+    presented: &[CertificateDer<'_>],
+) -> Vec<(String, String)> {
+    vec![
+        (
+            meta.cert.clone(),
+            mtls_header::encode::url_encoded_pem(&[leaf.der().as_ref()]),
+        ),
+        (meta.serial.clone(), leaf.serial().to_owned()),
+        (meta.issuer_dn.clone(), leaf.issuer_dn().to_owned()),
+        (meta.subject_dn.clone(), leaf.subject_dn().to_owned()),
+        (meta.fingerprint.clone(), leaf.sha1_hex()),
+        (
+            CLIENT_CERT_CHAIN_HEADER.to_owned(),
+            mtls_header::encode::url_encoded_pem(presented),
+        ),
+    ]
+}
