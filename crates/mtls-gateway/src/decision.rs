@@ -23,18 +23,7 @@ use mtls_consumer::{
 use mtls_header::{HeaderCertAuth, Headers};
 use uuid::Uuid;
 
-/// Kong's `revocation_check_mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum RevocationMode {
-    /// No revocation check.
-    Skip,
-    /// Check; when no answer can be had, allow (and log). Kong's default.
-    #[default]
-    IgnoreCaError,
-    /// Check; when no answer can be had, refuse.
-    Strict,
-}
+pub use crate::config::RevocationCheckMode as RevocationMode;
 
 /// How an authentication plugin validates a chain and decides who it is.
 #[derive(Debug, Clone)]
@@ -254,7 +243,7 @@ impl Decider {
     ) -> Option<String> {
         match auth.revocation {
             RevocationMode::Skip => None,
-            RevocationMode::IgnoreCaError | RevocationMode::Strict => {
+            mode @ (RevocationMode::IgnoreCaError | RevocationMode::Strict) => {
                 match auth.crls.check(chain, RevocationScope::Leaf, now) {
                     RevocationStatus::Good => None,
                     RevocationStatus::Revoked {
@@ -263,7 +252,7 @@ impl Decider {
                         "certificate {subject} (serial {serial}) is revoked"
                     )),
                     RevocationStatus::Unknown { reason, .. } => {
-                        if auth.revocation == RevocationMode::Strict {
+                        if mode == RevocationMode::Strict {
                             Some(format!(
                                 "revocation status unknown ({reason}) in STRICT mode"
                             ))
