@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::config::{Config, PluginConfig, PluginInstance, Route};
 use crate::decision::{CertificateAuth, Decider, MetadataHeaders, RoutePlugins};
 use crate::handshake::HandshakeConfigs;
+use crate::router::{RouteMatch, Router};
 use crate::server_certs::ServerCertificates;
 use crate::snapshot::Snapshot;
 use crate::upstream::UpstreamTls;
@@ -271,8 +272,20 @@ impl Snapshot {
             upstreams.insert(service.id.to_string(), client);
         }
 
-        Ok(Snapshot::new(
-            version, handshake, routes, decider, upstreams,
-        ))
+        let router = Router::new(
+            config
+                .routes()
+                .iter()
+                .map(|r| RouteMatch {
+                    id: r.id.to_string(),
+                    hosts: r.hosts.clone(),
+                    paths: r.paths.clone(),
+                    methods: r.methods.clone(),
+                    snis: r.snis.clone(),
+                    protocols: r.protocols.iter().map(|p| p.as_str().to_owned()).collect(),
+                })
+                .collect(),
+        );
+        Ok(Snapshot::new(version, handshake, routes, decider, upstreams).with_router(router))
     }
 }

@@ -159,8 +159,22 @@ struct Authenticated {
     presented: Option<Vec<CertificateDer<'static>>>,
 }
 
+/// Logs a refusal under the plugin's name as the tracing target.
+fn log_refusal(plugin: &'static str, status: u16, reason: &str) {
+    match plugin {
+        "mtls-auth" => tracing::info!(target: "mtls-auth", status, reason, "request refused"),
+        "header-cert-auth" => {
+            tracing::info!(target: "header-cert-auth", status, reason, "request refused")
+        }
+        "acl" => tracing::info!(target: "acl", status, reason, "request refused"),
+        other => {
+            tracing::info!(target: "mtls-gateway", plugin = other, status, reason, "request refused")
+        }
+    }
+}
+
 fn deny(plugin: &'static str, rejection: &mtls_consumer::Rejection, reason: String) -> Decision {
-    tracing::info!(target: "mtls_gateway::decision", plugin, status = rejection.status(), %reason, "request refused");
+    log_refusal(plugin, rejection.status(), &reason);
     Decision::Deny(Deny {
         status: rejection.status(),
         body: rejection.body(),

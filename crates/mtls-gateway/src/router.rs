@@ -21,7 +21,7 @@ pub struct RouteMatch {
     pub paths: Vec<String>,
     /// Methods (upper case). Empty: any method.
     pub methods: Vec<String>,
-    /// SNIs (exact). Empty: any.
+    /// SNIs (a leading or trailing `*` as for hosts). Empty: any.
     pub snis: Vec<String>,
     /// Protocols (`http`, `https`, ...). Empty: `http` and `https`.
     pub protocols: Vec<String>,
@@ -116,7 +116,7 @@ impl RouteMatch {
         }
         if !self.snis.is_empty() {
             let sni = req.sni?;
-            if !self.snis.iter().any(|s| s.eq_ignore_ascii_case(sni)) {
+            if !self.snis.iter().any(|s| host_matches(s, sni).is_some()) {
                 return None;
             }
         }
@@ -218,11 +218,14 @@ mod tests {
     fn methods_snis_protocols() {
         let router = Router::new(vec![
             route("post", |r| r.methods = vec!["POST".into()]),
-            route("sni", |r| r.snis = vec!["mtls.test".into()]),
+            route("sni", |r| {
+                r.snis = vec!["mtls.test".into(), "*.mtls.test".into()]
+            }),
             route("grpc", |r| r.protocols = vec!["grpcs".into()]),
         ]);
         let mut q = req("mtls.test", "/");
         assert_eq!(router.route(&q), Some("sni"));
+        assert_eq!(router.route(&req("a.mtls.test", "/")), Some("sni"));
         q.method = "post";
         q.sni = None;
         assert_eq!(router.route(&q), Some("post"));

@@ -13,6 +13,7 @@ use rustls::ClientConfig;
 
 use crate::decision::{Decider, Decision, RequestFacts, RoutePlugins};
 use crate::handshake::HandshakeConfigs;
+use crate::router::{RequestInfo, Router};
 
 /// One compiled configuration: everything a handshake or a request needs, immutable.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ pub struct Snapshot {
     routes: HashMap<String, Arc<RoutePlugins>>,
     decider: Decider,
     upstreams: HashMap<String, Arc<ClientConfig>>,
+    router: Router,
 }
 
 impl Snapshot {
@@ -40,7 +42,21 @@ impl Snapshot {
             routes,
             decider,
             upstreams,
+            router: Router::default(),
         }
+    }
+
+    /// Sets the router used by [`Snapshot::route_request`] (compiled snapshots have one built
+    /// from the configuration's routes).
+    pub fn with_router(mut self, router: Router) -> Self {
+        self.router = router;
+        self
+    }
+
+    /// The id of the route that serves a request, by Kong's precedence; `None`: answer 404
+    /// with [`crate::router::NO_ROUTE_BODY`].
+    pub fn route_request(&self, request: &RequestInfo<'_>) -> Option<&str> {
+        self.router.route(request)
     }
 
     /// The snapshot's version (increases with every successful reload).

@@ -124,6 +124,29 @@ fn kong_mtls_example_end_to_end_and_reload() {
         has_credential: false,
         now: UnixTime::now(),
     };
+    // The built-in router finds the route (paths [/mtls], snis, https).
+    let request = mtls_gateway::router::RequestInfo {
+        host: "example.com",
+        path: "/mtls/anything",
+        method: "GET",
+        sni: Some("example.com"),
+        protocol: "https",
+    };
+    let route_id = snapshot.route_request(&request).unwrap().to_owned();
+    assert_eq!(
+        snapshot.route(&route_id).map(|r| r.mtls_auth.is_some()),
+        Some(true)
+    );
+    let plain = mtls_gateway::router::RequestInfo {
+        protocol: "http",
+        sni: None,
+        ..request
+    };
+    assert_eq!(
+        snapshot.route_request(&plain),
+        None,
+        "the route is https only"
+    );
     match snapshot.decide("example-route", &facts) {
         Decision::Allow(allow) => {
             assert_eq!(allow.consumer.unwrap().username(), Some("kongclient"));
