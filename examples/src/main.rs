@@ -2,6 +2,7 @@
 //!
 //! - `mtls inspect FILE`: what a certificate says, as JSON.
 //! - `mtls verify --ca FILE --cert FILE ...`: validate a chain as the gateway would.
+//! - `mtls check --config FILE ...`: what the gateway would decide for one request, as JSON.
 //! - `mtls limbo`: the x509-limbo harness (test cases on stdin, results on stdout).
 #![forbid(unsafe_code)]
 
@@ -9,8 +10,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod check;
+mod demo;
 mod inspect;
 mod limbo;
+mod serve;
 mod verify;
 
 /// Kong-compatible mutual TLS for Rust: diagnostics and conformance tools.
@@ -30,6 +34,15 @@ enum Command {
     Verify(verify::Args),
     /// x509-limbo harness: read a limbo test file on stdin, write results on stdout.
     Limbo(limbo::Args),
+    /// Run the gateway: a reverse proxy applying kong.yaml's mutual-TLS plugins.
+    /// SIGHUP reloads the configuration, SIGINT / SIGTERM stop it.
+    Serve(serve::Args),
+    /// Kong's mTLS tutorial with no setup: a demo PKI, kong.yaml, an echo upstream and the
+    /// gateway on loopback, with curl commands to try (--self-test runs them itself).
+    Demo(demo::Args),
+    /// What the gateway would decide for one request, as JSON, without starting anything.
+    /// Exit 0 allowed, 1 refused, 2 usage or configuration error.
+    Check(check::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +51,9 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Limbo(args) => limbo::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Demo(args) => demo::run(&args),
+        Command::Check(args) => check::run(&args),
     }
 }
 

@@ -110,8 +110,8 @@ pub enum CompileError {
 }
 
 /// The plugins that apply to `route`: for each plugin name the most specific enabled
-/// instance (route, then service, then global), as Kong picks them.
-fn effective_plugins<'c>(config: &'c Config, route: &Route) -> Vec<&'c PluginInstance> {
+/// instance (route, then service, then global), as Kong picks them, in Kong's priority order.
+pub fn effective_plugins<'c>(config: &'c Config, route: &Route) -> Vec<&'c PluginInstance> {
     let mut chosen: HashMap<&'static str, (u8, &'c PluginInstance)> = HashMap::new();
     for plugin in config.plugins().iter().filter(|p| p.enabled) {
         let specificity = match (plugin.scope.route, plugin.scope.service) {
@@ -126,7 +126,9 @@ fn effective_plugins<'c>(config: &'c Config, route: &Route) -> Vec<&'c PluginIns
             *entry = (specificity, plugin);
         }
     }
-    chosen.into_values().map(|(_, p)| p).collect()
+    let mut plugins: Vec<&PluginInstance> = chosen.into_values().map(|(_, p)| p).collect();
+    plugins.sort_by_key(|p| std::cmp::Reverse(p.config.priority()));
+    plugins
 }
 
 fn compile_route(

@@ -17,7 +17,7 @@ use mtls_cert::{
     ValidationOptions, VerifiedChain,
 };
 use mtls_consumer::{
-    Acl, AclDecision, AclSubject, AuthFailure, CertificateIdentity, Consumer, HeaderPlan,
+    Acl, AclDecision, AclSubject, AuthFailure, CertificateIdentity, Consumer, FoundBy, HeaderPlan,
     InMemoryStore, MatchSettings, Outcome, UpstreamHeader, fail_authentication, match_consumer,
 };
 use mtls_header::{HeaderCertAuth, Headers};
@@ -109,6 +109,9 @@ pub struct Allow {
     pub consumer: Option<Arc<Consumer>>,
     /// The credential that identified it, if any.
     pub credential: Option<Uuid>,
+    /// How the consumer was found (mapping with or without CA, username, custom_id,
+    /// default_consumer); `None` for the anonymous consumer, skip-lookup, or no auth plugin.
+    pub found_by: Option<FoundBy>,
     /// The authenticated groups (skip_consumer_lookup).
     pub authenticated_groups: Vec<String>,
     /// Headers to set on the upstream request (name, value).
@@ -152,6 +155,7 @@ pub struct Decider {
 struct Authenticated {
     consumer: Option<Arc<Consumer>>,
     credential: Option<Uuid>,
+    found_by: Option<FoundBy>,
     anonymous: bool,
     groups: Vec<String>,
     plan: HeaderPlan,
@@ -173,14 +177,18 @@ fn log_refusal(plugin: &'static str, status: u16, reason: &str) {
     }
 }
 
-fn deny(plugin: &'static str, rejection: &mtls_consumer::Rejection, reason: String) -> Decision {
+fn refusal(plugin: &'static str, rejection: &mtls_consumer::Rejection, reason: String) -> Deny {
     log_refusal(plugin, rejection.status(), &reason);
-    Decision::Deny(Deny {
+    Deny {
         status: rejection.status(),
         body: rejection.body(),
         plugin,
         reason,
-    })
+    }
+}
+
+fn deny(plugin: &'static str, rejection: &mtls_consumer::Rejection, reason: String) -> Decision {
+    Decision::Deny(refusal(plugin, rejection, reason))
 }
 
 impl Decider {
@@ -209,7 +217,7 @@ impl Decider {
         slash_dn: bool,
         absent: AuthFailure,
         now: UnixTime,
-    ) -> Result<Authenticated, Decision> {
+    ) -> Result<Authenticated, Deny> {
         let store = self.consumers.as_ref();
         let outcome_for_failure = |cause: AuthFailure, reason: String| {
             let outcome = fail_authentication(store, &auth.matching, cause);
@@ -287,20 +295,20 @@ impl Decider {
         outcome: Outcome<'_>,
         presented: Option<Vec<CertificateDer<'static>>>,
         context: String,
-    ) -> Result<Authenticated, Decision> {
+    ) -> Result<Authenticated, Deny> {
         if let Some(failure) = outcome.failure() {
             let reason = if context.is_empty() {
                 failure.reason().to_string()
             } else {
                 format!("{context}; {}", failure.reason())
             };
-            return Err(deny(plugin, failure.rejection(), reason));
+            return Err(refusal(plugin, failure.rejection(), reason));
         }
         if let Outcome::Anonymous { reason, .. } = &outcome {
             tracing::info!(target: "mtls_gateway::decision", plugin, %reason, %context, "anonymous consumer used");
         }
         let plan = HeaderPlan::for_outcome(&outcome);
-        let (groups, credential, anonymous) = match &outcome {
+        let (groups, found_by, anonymous) = match &outcome {
             Outcome::SkipLookup {
                 authenticated_group,
                 ..
@@ -311,13 +319,14 @@ impl Decider {
                 None,
                 false,
             ),
-            Outcome::Consumer { found_by, .. } => (Vec::new(), found_by.credential_id(), false),
+            Outcome::Consumer { found_by, .. } => (Vec::new(), Some(*found_by), false),
             Outcome::Anonymous { .. } => (Vec::new(), None, true),
             _ => (Vec::new(), None, false),
         };
         Ok(Authenticated {
             consumer: outcome.consumer().cloned(),
-            credential,
+            credential: found_by.and_then(|f| f.credential_id()),
+            found_by,
             anonymous,
             groups,
             plan,
@@ -346,7 +355,7 @@ impl Decider {
                 facts.now,
             ) {
                 Ok(a) => result = Some(a),
-                Err(d) => return d,
+                Err(d) => return Decision::Deny(d),
             }
         }
 
@@ -401,7 +410,7 @@ impl Decider {
             };
             match outcome {
                 Ok(a) => result = Some(a),
-                Err(d) => return d,
+                Err(d) => return Decision::Deny(d),
             }
         }
 
@@ -480,13 +489,14 @@ impl Decider {
             .into_iter()
             .filter(|name| !set.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)))
             .collect();
-        let (consumer, credential, authenticated_groups) = match result {
-            Some(a) => (a.consumer, a.credential, a.groups),
-            None => (None, None, Vec::new()),
+        let (consumer, credential, found_by, authenticated_groups) = match result {
+            Some(a) => (a.consumer, a.credential, a.found_by, a.groups),
+            None => (None, None, None, Vec::new()),
         };
         Decision::Allow(Allow {
             consumer,
             credential,
+            found_by,
             authenticated_groups,
             set,
             remove,
