@@ -1,5 +1,8 @@
 //! `mtls`: the workspace's command-line tool.
 //!
+//! - `mtls serve --config kong.yaml`: the gateway, a reverse proxy applying the configuration's
+//!   mutual-TLS plugins.
+//! - `mtls demo [--self-test]`: Kong's mTLS tutorial with no setup.
 //! - `mtls inspect FILE`: what a certificate says, as JSON.
 //! - `mtls verify --ca FILE --cert FILE ...`: validate a chain as the gateway would.
 //! - `mtls check --config FILE ...`: what the gateway would decide for one request, as JSON.
