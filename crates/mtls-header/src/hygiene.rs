@@ -89,9 +89,11 @@ pub(crate) fn clean_value<'a>(
             limit: limits.max_value_len,
         });
     }
-    if let Some(offset) = value
-        .iter()
-        .position(|&b| !(b == b'\t' || (0x20..0x7f).contains(&b)))
+    let forbidden = |b: u8| !(b == b'\t' || (0x20..0x7f).contains(&b));
+    // A branch-free pass over the whole value (vectorised); the offset is searched for only
+    // when there is something to report.
+    if value.iter().fold(false, |any, &b| any | forbidden(b))
+        && let Some(offset) = value.iter().position(|&b| forbidden(b))
     {
         return Err(HeaderError::ForbiddenByte {
             format,
@@ -123,8 +125,8 @@ pub(crate) fn is_alias(name: &[u8], configured: &str) -> bool {
         })
 }
 
-/// Whether `name` is an RFC 9110 token (a valid header name).
-pub(crate) fn is_token(name: &str) -> bool {
+/// Whether `name` is an RFC 9110 token, that is, a valid header field name.
+pub fn is_token(name: &str) -> bool {
     !name.is_empty()
         && name.bytes().all(|b| {
             b.is_ascii_alphanumeric()

@@ -86,7 +86,7 @@ pub use error::{
     Base64Problem, ConfigError, DerProblem, HeaderError, PemProblem, Reason, Refusal, Rejection,
     XfccSyntax,
 };
-pub use hygiene::Limits;
+pub use hygiene::{Limits, is_token as is_header_name};
 pub use trusted_ips::{SourcePolicy, TrustedIps, normalise};
 
 /// Kong's `certificate_header_format`, with this workspace's additions. The serde names are

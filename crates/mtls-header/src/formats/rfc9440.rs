@@ -17,6 +17,9 @@
 //! the base64 alphabet (PEM inside colons), missing colons, trailing commas and empty list
 //! members, `Client-Cert-Chain` without `Client-Cert`, a reversed chain.
 
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use sfv::{BareItem, Item, List, ListEntry, Parser};
 
 use crate::HeaderFormat;
@@ -48,6 +51,27 @@ fn describe(item: &BareItem) -> &'static str {
         BareItem::Date(_) => "a Date",
         BareItem::DisplayString(_) => "a Display String",
     }
+}
+
+/// The base64 engine `sfv` decodes Byte Sequences with (RFC 9651 section 4.2.7: padding
+/// optional, non-zero pad bits accepted).
+const SF_BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// The common case of an Item, decoded without the general parser: the whole value is one bare
+/// Byte Sequence (`:` base64 `:`, no parameters, no other `:`). This is exactly what the
+/// structured-field parser yields for such a value; `None` (anything else, or base64 it
+/// refuses) leaves the value to that parser, which also words the errors.
+fn bare_byte_sequence(value: &[u8]) -> Option<Vec<u8>> {
+    let body = value.strip_prefix(b":")?.strip_suffix(b":")?;
+    if body.contains(&b':') {
+        return None;
+    }
+    SF_BASE64.decode(body).ok()
 }
 
 fn sf_error(header: &str, e: &sfv::Error) -> HeaderError {
@@ -112,15 +136,21 @@ pub fn decode(
             chain_header: chain_header.to_owned(),
         });
     }
-    let item: Item = Parser::new(leaf)
-        .parse()
-        .map_err(|e| sf_error(leaf_header, &e))?;
-    let BareItem::ByteSequence(leaf_der) = item.bare_item else {
-        return Err(HeaderError::NotByteSequence {
-            header: leaf_header.to_owned(),
-            index: 0,
-            found: describe(&item.bare_item),
-        });
+    let leaf_der = match bare_byte_sequence(leaf) {
+        Some(der) => der,
+        None => {
+            let item: Item = Parser::new(leaf)
+                .parse()
+                .map_err(|e| sf_error(leaf_header, &e))?;
+            let BareItem::ByteSequence(leaf_der) = item.bare_item else {
+                return Err(HeaderError::NotByteSequence {
+                    header: leaf_header.to_owned(),
+                    index: 0,
+                    found: describe(&item.bare_item),
+                });
+            };
+            leaf_der
+        }
     };
     let mut ders = vec![leaf_der];
     let mut member = 0;
@@ -199,6 +229,41 @@ mod tests {
         assert_eq!(chain(":AAAA:, , :AAAA:"), "structured_field");
         assert_eq!(chain("(:AAAA:)"), "not_byte_sequence");
         assert_eq!(chain("1"), "not_byte_sequence");
+    }
+
+    #[test]
+    fn bare_byte_sequence_agrees_with_the_parser() {
+        for v in [
+            "::",
+            ":AAEC:",
+            ":AAE=:",
+            ":AAE:",
+            ":AAF=:",
+            ":AA==:",
+            ":AA:",
+            ":A:",
+            ":AA=A:",
+            ":AA-_:",
+            ":AAEC:;a=1",
+            ":AA:EC:",
+            ":AAEC",
+            "AAEC:",
+            ": AAEC:",
+            ":AAEC: ",
+        ] {
+            let fast = bare_byte_sequence(v.as_bytes());
+            let parsed = Parser::new(v.as_bytes())
+                .parse::<Item>()
+                .ok()
+                .and_then(|i| match (i.bare_item, i.params.is_empty()) {
+                    (BareItem::ByteSequence(b), true) => Some(b),
+                    _ => None,
+                });
+            if let Some(fast) = fast {
+                assert_eq!(Some(fast), parsed, "{v}");
+            }
+        }
+        assert_eq!(bare_byte_sequence(b":AAE:"), Some(vec![0, 1]));
     }
 
     #[test]

@@ -24,27 +24,54 @@ use crate::pem::{Breaks, read_blocks};
 
 const FORMAT: HeaderFormat = HeaderFormat::UrlEncoded;
 
+/// The position of the first `%` in `text`. Whole 16-byte chunks are checked branch-free
+/// (vectorised) first, then the chunk holding it byte by byte.
+fn find_percent(text: &[u8]) -> Option<usize> {
+    let mut n = 0;
+    for chunk in text.chunks_exact(16) {
+        if chunk.iter().fold(false, |any, &b| any | (b == b'%')) {
+            break;
+        }
+        n += 16;
+    }
+    text.get(n..)?
+        .iter()
+        .position(|&b| b == b'%')
+        .map(|p| n + p)
+}
+
 /// Checks that every `%` starts a two-hex-digit escape, then decodes them all, once. `+` is
-/// left as it is.
+/// left as it is. One pass: the text between escapes is copied as it is.
 pub(crate) fn percent_decode_strict(
     format: HeaderFormat,
     input: &[u8],
 ) -> Result<Cow<'_, [u8]>, HeaderError> {
-    let mut i = 0;
-    while let Some(p) = input
-        .get(i..)
-        .and_then(|s| s.iter().position(|&b| b == b'%'))
-    {
-        let at = i + p;
-        let ok = input
-            .get(at + 1..at + 3)
-            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
-        if !ok {
-            return Err(HeaderError::PercentEscape { format, offset: at });
+    let hex = |b: Option<&u8>| -> Option<u8> {
+        let b = *b?;
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            b'A'..=b'F' => Some(b - b'A' + 10),
+            _ => None,
         }
+    };
+    let Some(first) = find_percent(input) else {
+        return Ok(Cow::Borrowed(input));
+    };
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    let mut next = Some(first);
+    while let Some(at) = next {
+        out.extend_from_slice(&input[i..at]);
+        let (Some(high), Some(low)) = (hex(input.get(at + 1)), hex(input.get(at + 2))) else {
+            return Err(HeaderError::PercentEscape { format, offset: at });
+        };
+        out.push(high << 4 | low);
         i = at + 3;
+        next = find_percent(input.get(i..).unwrap_or_default()).map(|p| i + p);
     }
-    Ok(percent_encoding::percent_decode(input).into())
+    out.extend_from_slice(input.get(i..).unwrap_or_default());
+    Ok(Cow::Owned(out))
 }
 
 /// Decodes one `url_encoded` field value. `Ok(None)` when the value is empty (absent).
