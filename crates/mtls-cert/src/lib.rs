@@ -14,6 +14,9 @@
 //!   (anchor validity and basicConstraints, keyUsage, depth), returning a [`VerifiedChain`]
 //!   or a [`ValidationError`] that says precisely why.
 //! - [`CrlSet`]: CRLs verified once at load, answering Good / Revoked / Unknown.
+//! - [`OcspQuery`]: OCSP requests and full response verification (issuer or delegated
+//!   responder signature, CertID, freshness, nonce), sans IO; [`ocsp_responder_uri`] and
+//!   [`crl_distribution_uri`] find where to ask.
 //! - [`ValidationCache`]: bounded cache of validation results, so a returning client skips
 //!   path validation.
 //!
@@ -50,6 +53,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod aia;
 mod ca;
 mod cache;
 mod certificate;
@@ -58,17 +62,23 @@ mod crl;
 mod error;
 pub mod limits;
 pub mod name;
+mod ocsp;
 mod pem;
 mod san;
 mod signature;
 mod strict;
 mod validate;
 
+pub use aia::{crl_distribution_uri, ocsp_responder_uri};
 pub use ca::{CaCertificate, CaSet, CaSetId};
 pub use cache::ValidationCache;
 pub use certificate::{Certificate, rfc3339};
 pub use crl::{CrlSet, RevocationScope, RevocationStatus};
 pub use error::{Error, ValidationError};
+pub use ocsp::{
+    MAX_OCSP_NONCE_SIZE, MAX_OCSP_RESPONSE_SIZE, OCSP_CLOCK_SKEW, OcspAnswer, OcspError, OcspQuery,
+    OcspStatus, RevocationReason, build_ocsp_request, verify_ocsp_response,
+};
 pub use pem::{parse_any, parse_pem};
 pub use san::{SanKind, SubjectAltName};
 pub use validate::{Purpose, ValidationOptions, VerifiedChain, validate_chain};
