@@ -298,55 +298,42 @@ impl Certificate {
         tbs.subject() == tbs.issuer()
     }
 
-    /// The subject name's DER encoding (for issuer matching).
-    pub fn subject_der(&self) -> Vec<u8> {
-        let subject = self.0.parsed.tbs_certificate().subject();
-        // The parse was strict DER, so the bytes as received equal the re-encoding, except
-        // where a multi-valued RDN was not in DER SET OF order (the parse sorted it): those
-        // are re-encoded. Otherwise the Name is sliced from the tbsCertificate: [0] version,
-        // serialNumber, signature, issuer, validity, subject.
+    /// The DER of the Name that is tbsCertificate field `skip` (counting serialNumber as 0,
+    /// after the optional `[0]` version), sliced from the certificate as received: the parse
+    /// was strict DER, so those bytes equal the re-encoding, except where a multi-valued RDN
+    /// was not in DER SET OF order (the parse sorted it). Such a Name, or a failed slice, is
+    /// re-encoded from `name`.
+    fn name_der(&self, skip: usize, name: &x509_cert::name::Name) -> Vec<u8> {
         let raw = || -> der::Result<Vec<u8>> {
             use der::Reader as _;
             let mut r = der::SliceReader::new(self.0.der.as_ref())?;
-            der::Header::decode(&mut r)?;
-            der::Header::decode(&mut r)?;
+            der::Header::decode(&mut r)?; // Certificate
+            der::Header::decode(&mut r)?; // tbsCertificate
             if der::Tag::peek(&r)?.is_context_specific() {
-                r.tlv_bytes()?;
+                r.tlv_bytes()?; // version
             }
-            for _ in 0..4 {
+            for _ in 0..skip {
                 r.tlv_bytes()?;
             }
             Ok(r.tlv_bytes()?.to_vec())
         };
-        if subject.as_ref().iter().all(|rdn| rdn.len() <= 1) {
-            raw().or_else(|_| subject.to_der()).unwrap_or_default()
+        if name.as_ref().iter().all(|rdn| rdn.len() <= 1) {
+            raw().or_else(|_| name.to_der()).unwrap_or_default()
         } else {
-            subject.to_der().unwrap_or_default()
+            name.to_der().unwrap_or_default()
         }
+    }
+
+    /// The subject name's DER encoding (for issuer matching).
+    pub fn subject_der(&self) -> Vec<u8> {
+        // serialNumber, signature, issuer, validity, then subject.
+        self.name_der(4, self.0.parsed.tbs_certificate().subject())
     }
 
     /// The issuer name's DER encoding.
     pub fn issuer_der(&self) -> Vec<u8> {
-        let issuer = self.0.parsed.tbs_certificate().issuer();
-        // As in `subject_der`: the bytes as received unless a multi-valued RDN was re-sorted.
-        let raw = || -> der::Result<Vec<u8>> {
-            use der::Reader as _;
-            let mut r = der::SliceReader::new(self.0.der.as_ref())?;
-            der::Header::decode(&mut r)?;
-            der::Header::decode(&mut r)?;
-            if der::Tag::peek(&r)?.is_context_specific() {
-                r.tlv_bytes()?;
-            }
-            for _ in 0..2 {
-                r.tlv_bytes()?;
-            }
-            Ok(r.tlv_bytes()?.to_vec())
-        };
-        if issuer.as_ref().iter().all(|rdn| rdn.len() <= 1) {
-            raw().or_else(|_| issuer.to_der()).unwrap_or_default()
-        } else {
-            issuer.to_der().unwrap_or_default()
-        }
+        // serialNumber, signature, then issuer.
+        self.name_der(2, self.0.parsed.tbs_certificate().issuer())
     }
 
     /// The SubjectPublicKeyInfo's DER encoding.
