@@ -83,6 +83,9 @@ pub(crate) struct Args {
     /// The time to decide at (RFC 3339); default now.
     #[arg(long)]
     at: Option<String>,
+    /// A CRL file (DER or PEM) consulted before OCSP and CRL fetching (repeatable).
+    #[arg(long = "crl", value_name = "FILE")]
+    crls: Vec<PathBuf>,
 }
 
 /// The consumer, as printed.
@@ -341,6 +344,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     }
     let mut options = CompileOptions::new(Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
     options.validation_cache_capacity = 16;
+    options.crls = match crate::crl_files::load(&args.crls, &config) {
+        Ok(crls) => crls,
+        Err(e) => return usage(format_args!("--crl: {e}")),
+    };
     let snapshot = match Snapshot::compile(&config, 1, &options) {
         Ok(s) => s,
         Err(e) => return usage(format_args!("{}: {e}", args.config.display())),
@@ -470,13 +477,23 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         has_credential: false,
         now: at,
     };
-    let decision = snapshot.decide(&route_id, &facts);
+    // Revocation may fetch over the network (OCSP, CRL): the decision runs on a runtime.
+    let decision = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(snapshot.decide(&route_id, &facts)),
+        Err(e) => return usage(format_args!("cannot start the async runtime: {e}")),
+    };
     let route_name = route.map(route_label).or(Some(route_id));
     let (report, code) = match decision {
         Decision::Allow(allow) => {
             let anonymous = allow.set.iter().any(|(n, v)| {
                 n.eq_ignore_ascii_case("X-Anonymous-Consumer") && v.eq_ignore_ascii_case("true")
             });
+            if let Some(revocation) = &allow.revocation {
+                reason.push(revocation.to_string());
+            }
             reason.push(format!(
                 "allowed: {}",
                 consumer_found_by(&config, &allow, anonymous, &leaf_names)

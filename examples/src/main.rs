@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod check;
+mod crl_files;
 mod demo;
 mod inspect;
 mod limbo;

@@ -22,6 +22,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
+use crate::crl_files;
 use mtls_gateway::config::{Config, Loader};
 use mtls_gateway::{CompileOptions, Snapshot, SnapshotHandle};
 use mtls_header::TrustedIps;
@@ -71,6 +72,10 @@ pub(crate) struct Args {
     /// Kong's `ssl_cert_key`: the PEM private key of --ssl-cert.
     #[arg(long, requires = "ssl_cert")]
     pub(crate) ssl_cert_key: Option<PathBuf>,
+    /// A CRL file (DER or PEM) consulted before OCSP and CRL fetching, for offline
+    /// deployments (repeatable; re-read on reload).
+    #[arg(long = "crl", value_name = "FILE")]
+    pub(crate) crls: Vec<PathBuf>,
 }
 
 impl Args {
@@ -85,6 +90,7 @@ impl Args {
             client_ssl_cert_key: None,
             ssl_cert: None,
             ssl_cert_key: None,
+            crls: Vec::new(),
         }
     }
 }
@@ -100,6 +106,8 @@ pub(crate) struct Generation {
 /// The running gateway's state, shared by every connection.
 pub(crate) struct Gateway {
     path: PathBuf,
+    /// `--crl` files, re-read on reload.
+    crl_paths: Vec<PathBuf>,
     loader: Loader,
     options: CompileOptions,
     handle: SnapshotHandle,
@@ -153,6 +161,8 @@ impl Gateway {
         }
         let loader = Loader::new().trusted_ips(trusted_ips.clone());
         let config = load(&loader, &args.config)?;
+        options.crls = crl_files::load(&args.crls, &config)
+            .map_err(|e| tracing::error!(target: "mtls::serve", "--crl: {e}"))?;
         let handle = SnapshotHandle::try_new(|v| Snapshot::compile(&config, v, &options))
             .map_err(|e| log_error_lines(&args.config.display().to_string(), &e))?;
         let generation = Generation {
@@ -169,6 +179,7 @@ impl Gateway {
         );
         Ok(Self {
             path: args.config.clone(),
+            crl_paths: args.crls.clone(),
             loader,
             options,
             handle,
@@ -193,9 +204,18 @@ impl Gateway {
             tracing::error!(target: "mtls::serve", "reload refused: the running configuration keeps serving");
             return false;
         };
+        let mut options = self.options.clone();
+        options.crls = match crl_files::load(&self.crl_paths, &config) {
+            Ok(crls) => crls,
+            Err(e) => {
+                tracing::error!(target: "mtls::serve", "--crl: {e}");
+                tracing::error!(target: "mtls::serve", "reload refused: the running configuration keeps serving");
+                return false;
+            }
+        };
         match self
             .handle
-            .reload(|v| Snapshot::compile(&config, v, &self.options))
+            .reload(|v| Snapshot::compile(&config, v, &options))
         {
             Ok(version) => {
                 let generation = Arc::new(Generation {

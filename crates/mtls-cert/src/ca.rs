@@ -114,6 +114,13 @@ struct Inner {
     non_root_ders: Vec<CertificateDer<'static>>,
 }
 
+impl Default for CaSet {
+    /// [`CaSet::empty`].
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
 impl fmt::Debug for CaSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CaSet")
@@ -174,6 +181,18 @@ impl CaSet {
             root_index,
             non_root_ders,
         })))
+    }
+
+    /// The empty set: trusts nothing (what [`CaSet::default`] gives).
+    pub fn empty() -> Self {
+        CaSet(Arc::new(Inner {
+            id: CaSetId(Sha256::digest(b"").into()),
+            cas: Vec::new(),
+            all_anchors: Vec::new(),
+            root_anchors: Vec::new(),
+            root_index: Vec::new(),
+            non_root_ders: Vec::new(),
+        }))
     }
 
     /// Picks the entities with the given ids (a plugin's `ca_certificates` list) from a

@@ -352,6 +352,12 @@ impl CrlSet {
         self.0.is_empty()
     }
 
+    /// The earliest nextUpdate of the set's CRLs: a cache must not keep the set past it.
+    /// `None` when no CRL has one (or the set is empty).
+    pub fn next_update(&self) -> Option<UnixTime> {
+        self.0.iter().filter_map(|c| c.next_update).min()
+    }
+
     /// The status of `cert`, issued by `issuer`, at `at`: `Ok(None)` when a usable CRL says
     /// good, `Ok(Some(time))` when revoked, `Err(reason)` when no usable CRL covers it.
     fn status_of(

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::config::{Config, PluginConfig, PluginInstance, Route};
 use crate::decision::{CertificateAuth, Decider, MetadataHeaders, RoutePlugins};
 use crate::handshake::HandshakeConfigs;
+use crate::revocation::RevocationChecker;
 use crate::router::{RouteMatch, Router};
 use crate::server_certs::ServerCertificates;
 use crate::snapshot::Snapshot;
@@ -38,6 +39,11 @@ pub struct CompileOptions {
     pub validation_cache_capacity: usize,
     /// How long a validation result is kept (never past the chain's notAfter).
     pub validation_cache_ttl: Duration,
+    /// OCSP and CRL fetching, with its caches. Cloned options share it, so a reload keeps
+    /// the cached answers.
+    pub revocation: Arc<RevocationChecker>,
+    /// CRLs from files (offline deployments), consulted by every plugin before the network.
+    pub crls: CrlSet,
 }
 
 impl std::fmt::Debug for CompileOptions {
@@ -61,12 +67,14 @@ impl CompileOptions {
     /// default `tls_verify`), a cache of 100,000 chains for 5 minutes.
     pub fn new(provider: Arc<CryptoProvider>) -> Self {
         Self {
-            provider,
             default_server_certificate: None,
             default_client_certificate: None,
             default_tls_verify: false,
             validation_cache_capacity: 100_000,
             validation_cache_ttl: Duration::from_secs(300),
+            revocation: Arc::new(RevocationChecker::new(Arc::clone(&provider))),
+            crls: CrlSet::default(),
+            provider,
         }
     }
 }
@@ -135,6 +143,7 @@ fn compile_route(
     config: &Config,
     route: &Route,
     cas: &[CaCertificate],
+    crls: &CrlSet,
 ) -> Result<RoutePlugins, CompileError> {
     let mut plugins = RoutePlugins::default();
     for instance in effective_plugins(config, route) {
@@ -149,8 +158,8 @@ fn compile_route(
                     .map_err(|e| fail(e.to_string()))?,
                 validation: settings.validation_options(),
                 matching: settings.match_settings(plugin),
-                revocation: settings.revocation_check_mode,
-                crls: CrlSet::default(),
+                revocation: settings.revocation_policy(),
+                crls: crls.clone(),
             })
         };
         match &instance.config {
@@ -225,7 +234,7 @@ impl Snapshot {
 
         let mut routes = HashMap::new();
         for route in config.routes() {
-            let plugins = Arc::new(compile_route(config, route, cas)?);
+            let plugins = Arc::new(compile_route(config, route, cas, &options.crls)?);
             if let Some(name) = &route.name {
                 routes.insert(name.clone(), Arc::clone(&plugins));
             }
@@ -244,6 +253,7 @@ impl Snapshot {
             groups,
             options.validation_cache_capacity,
             options.validation_cache_ttl,
+            Arc::clone(&options.revocation),
         );
 
         let mut upstreams = HashMap::new();

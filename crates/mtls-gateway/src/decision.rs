@@ -12,10 +12,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use mtls_cert::pki_types::{CertificateDer, UnixTime};
-use mtls_cert::{
-    CaSet, Certificate, CrlSet, RevocationScope, RevocationStatus, ValidationCache,
-    ValidationOptions, VerifiedChain,
-};
+use mtls_cert::{CaSet, Certificate, CrlSet, ValidationCache, ValidationOptions, VerifiedChain};
 use mtls_consumer::{
     Acl, AclDecision, AclSubject, AuthFailure, CertificateIdentity, Consumer, FoundBy, HeaderPlan,
     InMemoryStore, MatchSettings, Outcome, UpstreamHeader, fail_authentication, match_consumer,
@@ -23,7 +20,8 @@ use mtls_consumer::{
 use mtls_header::{HeaderCertAuth, Headers};
 use uuid::Uuid;
 
-pub use crate::config::RevocationCheckMode as RevocationMode;
+pub use crate::revocation::RevocationMode;
+use crate::revocation::{RevocationChecker, RevocationOutcome, RevocationPolicy};
 
 /// How an authentication plugin validates a chain and decides who it is.
 #[derive(Debug, Clone)]
@@ -34,9 +32,9 @@ pub struct CertificateAuth {
     pub validation: ValidationOptions,
     /// Consumer matching settings (`consumer_by`, `anonymous`, ...).
     pub matching: MatchSettings,
-    /// Kong's `revocation_check_mode`.
-    pub revocation: RevocationMode,
-    /// CRLs loaded from files (network fetching is not part of this crate yet).
+    /// Kong's `revocation_check_mode`, with the fetch and cache settings.
+    pub revocation: RevocationPolicy,
+    /// CRLs loaded from files, consulted before the network (offline deployments).
     pub crls: CrlSet,
 }
 
@@ -92,7 +90,7 @@ pub struct RequestFacts<'a> {
     /// certificate sent, or a resumed session without one).
     pub peer_certificates: Option<&'a [CertificateDer<'static>]>,
     /// The request's header fields (for header-cert-auth).
-    pub headers: &'a dyn Headers,
+    pub headers: &'a (dyn Headers + Sync),
     /// The directly connected peer's address.
     pub peer_addr: IpAddr,
     /// Whether an authentication plugin outside this family already identified the request
@@ -118,6 +116,8 @@ pub struct Allow {
     pub set: Vec<(String, String)>,
     /// Headers to remove from the upstream request (every owned header not in `set`).
     pub remove: Vec<String>,
+    /// The revocation check of the plugin that authenticated, if one ran.
+    pub revocation: Option<RevocationOutcome>,
 }
 
 /// A request refused: what the client gets, and the reason for the log.
@@ -149,6 +149,7 @@ pub struct Decider {
     consumers: Arc<InMemoryStore>,
     consumer_groups: HashMap<Uuid, Vec<String>>,
     validation_cache: ValidationCache,
+    revocation: Arc<RevocationChecker>,
 }
 
 /// The result of one authentication plugin.
@@ -161,6 +162,8 @@ struct Authenticated {
     plan: HeaderPlan,
     /// The chain as presented (leaf first), once it validated.
     presented: Option<Vec<CertificateDer<'static>>>,
+    /// The revocation check, if one ran.
+    revocation: Option<RevocationOutcome>,
 }
 
 /// Logs a refusal under the plugin's name as the tracing target.
@@ -193,23 +196,26 @@ fn deny(plugin: &'static str, rejection: &mtls_consumer::Rejection, reason: Stri
 
 impl Decider {
     /// A decider over `consumers`, with consumers' ACL groups (`acls` entities) by consumer
-    /// id, and a validation cache of `cache_capacity` chains kept at most `cache_ttl`.
+    /// id, a validation cache of `cache_capacity` chains kept at most `cache_ttl`, and the
+    /// revocation checker (shared across configurations, so its caches survive reloads).
     pub fn new(
         consumers: Arc<InMemoryStore>,
         consumer_groups: HashMap<Uuid, Vec<String>>,
         cache_capacity: usize,
         cache_ttl: std::time::Duration,
+        revocation: Arc<RevocationChecker>,
     ) -> Self {
         Self {
             consumers,
             consumer_groups,
             validation_cache: ValidationCache::new(cache_capacity, cache_ttl),
+            revocation,
         }
     }
 
     /// Validates a chain and matches a consumer, as mtls-auth and header-cert-auth share it.
     /// `Err` carries the plugin's refusal.
-    fn authenticate(
+    async fn authenticate(
         &self,
         plugin: &'static str,
         auth: &CertificateAuth,
@@ -221,7 +227,7 @@ impl Decider {
         let store = self.consumers.as_ref();
         let outcome_for_failure = |cause: AuthFailure, reason: String| {
             let outcome = fail_authentication(store, &auth.matching, cause);
-            self.finish(plugin, outcome, None, reason)
+            self.finish(plugin, outcome, None, reason, None)
         };
         let Some(chain) = chain.filter(|c| !c.is_empty()) else {
             return outcome_for_failure(absent, format!("{absent}"));
@@ -239,8 +245,9 @@ impl Decider {
                     );
                 }
             };
-        if let Some(reason) = self.revoked(auth, &verified, now) {
-            return outcome_for_failure(AuthFailure::CertificateRejected, reason);
+        let revocation = self.revocation_check(plugin, auth, &verified, now).await;
+        if revocation.refuses(auth.revocation.mode) {
+            return outcome_for_failure(AuthFailure::CertificateRejected, revocation.to_string());
         }
         let leaf = verified.leaf();
         let names = leaf.subject_names();
@@ -253,40 +260,34 @@ impl Decider {
             CertificateIdentity::new(&names, leaf.common_name(), dn, Some(verified.anchor().id()));
         let outcome = match_consumer(store, &identity, &auth.matching);
         let presented = chain.iter().map(|d| d.clone().into_owned()).collect();
-        self.finish(plugin, outcome, Some(presented), String::new())
+        self.finish(
+            plugin,
+            outcome,
+            Some(presented),
+            String::new(),
+            Some(revocation),
+        )
     }
 
-    /// The revocation verdict under the plugin's mode: `Some(reason)` to refuse.
-    fn revoked(
+    /// The revocation check under the plugin's policy (`Skipped` under `SKIP`). A
+    /// certificate let through without an answer (`IGNORE_CA_ERROR`) is logged.
+    async fn revocation_check(
         &self,
+        plugin: &'static str,
         auth: &CertificateAuth,
         chain: &VerifiedChain,
         now: UnixTime,
-    ) -> Option<String> {
-        match auth.revocation {
-            RevocationMode::Skip => None,
-            mode @ (RevocationMode::IgnoreCaError | RevocationMode::Strict) => {
-                match auth.crls.check(chain, RevocationScope::Leaf, now) {
-                    RevocationStatus::Good => None,
-                    RevocationStatus::Revoked {
-                        subject, serial, ..
-                    } => Some(format!(
-                        "certificate {subject} (serial {serial}) is revoked"
-                    )),
-                    RevocationStatus::Unknown { reason, .. } => {
-                        if mode == RevocationMode::Strict {
-                            Some(format!(
-                                "revocation status unknown ({reason}) in STRICT mode"
-                            ))
-                        } else {
-                            tracing::info!(target: "mtls_gateway::decision", %reason, "revocation status unknown, allowed (IGNORE_CA_ERROR)");
-                            None
-                        }
-                    }
-                    other => Some(format!("revocation: {other:?}")),
-                }
-            }
+    ) -> RevocationOutcome {
+        let outcome = self
+            .revocation
+            .check(chain, &auth.revocation, &auth.crls, now)
+            .await;
+        if outcome.verdict == crate::revocation::Verdict::NoAnswer
+            && !outcome.refuses(auth.revocation.mode)
+        {
+            tracing::info!(target: "mtls_gateway::decision", plugin, %outcome, "revocation status unknown, allowed (IGNORE_CA_ERROR)");
         }
+        outcome
     }
 
     fn finish(
@@ -295,6 +296,7 @@ impl Decider {
         outcome: Outcome<'_>,
         presented: Option<Vec<CertificateDer<'static>>>,
         context: String,
+        revocation: Option<RevocationOutcome>,
     ) -> Result<Authenticated, Deny> {
         if let Some(failure) = outcome.failure() {
             let reason = if context.is_empty() {
@@ -331,11 +333,12 @@ impl Decider {
             groups,
             plan,
             presented,
+            revocation,
         })
     }
 
     /// Runs the route's plugins for one request.
-    pub fn decide(&self, plugins: &RoutePlugins, facts: &RequestFacts<'_>) -> Decision {
+    pub async fn decide(&self, plugins: &RoutePlugins, facts: &RequestFacts<'_>) -> Decision {
         let mut result: Option<Authenticated> = None;
         // An identity that a later plugin with `anonymous` must not override (Kong: a
         // credential is set).
@@ -346,14 +349,17 @@ impl Decider {
         if let Some(auth) = &plugins.mtls_auth
             && !auth.matching.short_circuits(identified(&result))
         {
-            match self.authenticate(
-                "mtls-auth",
-                auth,
-                facts.peer_certificates,
-                false,
-                AuthFailure::NoCertificate,
-                facts.now,
-            ) {
+            match self
+                .authenticate(
+                    "mtls-auth",
+                    auth,
+                    facts.peer_certificates,
+                    false,
+                    AuthFailure::NoCertificate,
+                    facts.now,
+                )
+                .await
+            {
                 Ok(a) => result = Some(a),
                 Err(d) => return Decision::Deny(d),
             }
@@ -376,6 +382,7 @@ impl Decider {
                         AuthFailure::NoCertificateHeader,
                         facts.now,
                     )
+                    .await
                 }
                 Err(refusal) => match refusal.rejection() {
                     mtls_header::Rejection::Forbidden => {
@@ -385,14 +392,17 @@ impl Decider {
                             refusal.reason().to_string(),
                         );
                     }
-                    mtls_header::Rejection::NoCertificateHeader => self.authenticate(
-                        "header-cert-auth",
-                        auth,
-                        None,
-                        true,
-                        AuthFailure::NoCertificateHeader,
-                        facts.now,
-                    ),
+                    mtls_header::Rejection::NoCertificateHeader => {
+                        self.authenticate(
+                            "header-cert-auth",
+                            auth,
+                            None,
+                            true,
+                            AuthFailure::NoCertificateHeader,
+                            facts.now,
+                        )
+                        .await
+                    }
                     _ => {
                         let outcome = fail_authentication(
                             self.consumers.as_ref(),
@@ -404,6 +414,7 @@ impl Decider {
                             outcome,
                             None,
                             refusal.reason().to_string(),
+                            None,
                         )
                     }
                 },
@@ -489,9 +500,9 @@ impl Decider {
             .into_iter()
             .filter(|name| !set.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)))
             .collect();
-        let (consumer, credential, found_by, authenticated_groups) = match result {
-            Some(a) => (a.consumer, a.credential, a.found_by, a.groups),
-            None => (None, None, None, Vec::new()),
+        let (consumer, credential, found_by, authenticated_groups, revocation) = match result {
+            Some(a) => (a.consumer, a.credential, a.found_by, a.groups, a.revocation),
+            None => (None, None, None, Vec::new(), None),
         };
         Decision::Allow(Allow {
             consumer,
@@ -500,6 +511,7 @@ impl Decider {
             authenticated_groups,
             set,
             remove,
+            revocation,
         })
     }
 }

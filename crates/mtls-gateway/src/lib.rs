@@ -14,6 +14,7 @@
 //!   tokio-rustls' `LazyConfigAcceptor`, which asks for a certificate only on the SNIs that
 //!   need one.
 //! - [`Snapshot::decide`]: the per-request decision (status and body, or the upstream headers).
+//! - [`revocation`]: OCSP and CRL checks over the network, Kong's `revocation_check_mode`.
 //! - [`UpstreamTls`]: mutual TLS to upstreams.
 //!
 //! ## Integration 1: an existing rustls server
@@ -70,7 +71,7 @@
 //! //   let config = gateway.load().handshake().select(accepted.client_hello().server_name());
 //! let server_config = gateway.load().handshake().select(Some("www.example.test"));
 //! // Then: accepted.into_connection(server_config), and per request:
-//! //   gateway.load().decide(route_name, &facts)
+//! //   gateway.load().decide(route_name, &facts).await
 //! # let _ = server_config;
 //! # Ok(()) }
 //! ```
@@ -82,6 +83,7 @@ pub mod danger;
 pub mod decision;
 mod error;
 pub mod handshake;
+pub mod revocation;
 pub mod router;
 pub mod server_certs;
 pub mod snapshot;

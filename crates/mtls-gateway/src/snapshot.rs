@@ -81,13 +81,13 @@ impl Snapshot {
 
     /// Decides a request on the route `id_or_name`. An unknown route has no plugins: the
     /// request is allowed, and every owned header is still removed.
-    pub fn decide(&self, id_or_name: &str, facts: &RequestFacts<'_>) -> Decision {
+    pub async fn decide(&self, id_or_name: &str, facts: &RequestFacts<'_>) -> Decision {
         static NONE: std::sync::OnceLock<RoutePlugins> = std::sync::OnceLock::new();
         let plugins = match self.routes.get(id_or_name) {
             Some(p) => p.as_ref(),
             None => NONE.get_or_init(RoutePlugins::default),
         };
-        self.decider.decide(plugins, facts)
+        self.decider.decide(plugins, facts).await
     }
 }
 

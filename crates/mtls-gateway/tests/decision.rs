@@ -13,6 +13,7 @@ use mtls_consumer::{
     Plugin,
 };
 use mtls_gateway::decision::{CertificateAuth, MetadataHeaders, RevocationMode};
+use mtls_gateway::revocation::{RevocationChecker, RevocationPolicy};
 use mtls_gateway::{Decider, Decision, RequestFacts, RoutePlugins};
 use mtls_header::{HeaderCertAuth, HeaderFormat, SourcePolicy, TrustedIps};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
@@ -81,7 +82,24 @@ fn decider(pki: &Pki) -> Decider {
         .build()
         .unwrap();
     let groups = HashMap::from([(ALICE, vec!["gold".to_owned()])]);
-    Decider::new(Arc::new(store), groups, 1000, Duration::from_secs(60))
+    Decider::new(
+        Arc::new(store),
+        groups,
+        1000,
+        Duration::from_secs(60),
+        Arc::new(RevocationChecker::new(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))),
+    )
+}
+
+/// Runs the (async) decision to completion.
+fn decide(d: &Decider, plugins: &RoutePlugins, facts: &RequestFacts<'_>) -> Decision {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(d.decide(plugins, facts))
 }
 
 fn auth(pki: &Pki, plugin: Plugin) -> CertificateAuth {
@@ -89,7 +107,7 @@ fn auth(pki: &Pki, plugin: Plugin) -> CertificateAuth {
         cas: CaSet::new(vec![pki.ca.clone()]).unwrap(),
         validation: ValidationOptions::client(),
         matching: MatchSettings::new(plugin),
-        revocation: RevocationMode::IgnoreCaError,
+        revocation: RevocationPolicy::new(RevocationMode::IgnoreCaError),
         crls: CrlSet::default(),
     }
 }
@@ -107,7 +125,7 @@ const NO_HEADERS: [(&str, &str); 0] = [];
 
 fn facts<'a>(
     certs: Option<&'a [CertificateDer<'static>]>,
-    headers: &'a dyn mtls_header::Headers,
+    headers: &'a (dyn mtls_header::Headers + Sync),
 ) -> RequestFacts<'a> {
     RequestFacts {
         peer_certificates: certs,
@@ -149,20 +167,28 @@ fn mtls_auth_statuses_and_messages() {
     let d = decider(&pki);
     let plugins = mtls(&pki, |_| {});
     assert_eq!(
-        denied(&d.decide(&plugins, &facts(None, &NO_HEADERS))),
+        denied(&decide(&d, &plugins, &facts(None, &NO_HEADERS))),
         (401, r#"{"message":"No required TLS certificate was sent"}"#)
     );
     assert_eq!(
-        denied(&d.decide(&plugins, &facts(Some(&pki.untrusted), &NO_HEADERS))),
+        denied(&decide(
+            &d,
+            &plugins,
+            &facts(Some(&pki.untrusted), &NO_HEADERS)
+        )),
         (401, r#"{"message":"TLS certificate failed verification"}"#)
     );
     // Valid, but no credential and no consumer named "nobody".
     assert_eq!(
-        denied(&d.decide(&plugins, &facts(Some(&pki.nobody), &NO_HEADERS))),
+        denied(&decide(
+            &d,
+            &plugins,
+            &facts(Some(&pki.nobody), &NO_HEADERS)
+        )),
         (401, r#"{"message":"TLS certificate failed verification"}"#)
     );
     // The detailed reason stays internal.
-    match d.decide(&plugins, &facts(Some(&pki.untrusted), &NO_HEADERS)) {
+    match decide(&d, &plugins, &facts(Some(&pki.untrusted), &NO_HEADERS)) {
         Decision::Deny(deny) => {
             assert_eq!(deny.plugin, "mtls-auth");
             assert!(
@@ -180,7 +206,11 @@ fn mtls_auth_statuses_and_messages() {
 fn mapped_consumer_headers_set_and_owned_headers_removed() {
     let pki = pki();
     let d = decider(&pki);
-    let decision = d.decide(&mtls(&pki, |_| {}), &facts(Some(&pki.alice), &NO_HEADERS));
+    let decision = decide(
+        &d,
+        &mtls(&pki, |_| {}),
+        &facts(Some(&pki.alice), &NO_HEADERS),
+    );
     assert_eq!(
         header(&decision, "X-Consumer-ID"),
         Some(ALICE.to_string().as_str())
@@ -209,14 +239,18 @@ fn anonymous_and_default_consumer() {
     let anon = mtls(&pki, |a| {
         a.matching.anonymous = Some(ConsumerReference::new("anonymous"))
     });
-    let decision = d.decide(&anon, &facts(None, &NO_HEADERS));
+    let decision = decide(&d, &anon, &facts(None, &NO_HEADERS));
     assert_eq!(header(&decision, "X-Anonymous-Consumer"), Some("true"));
     assert_eq!(header(&decision, "X-Consumer-Username"), Some("anonymous"));
     let missing = mtls(&pki, |a| {
         a.matching.anonymous = Some(ConsumerReference::new("ghost"))
     });
     assert_eq!(
-        denied(&d.decide(&missing, &facts(Some(&pki.untrusted), &NO_HEADERS))),
+        denied(&decide(
+            &d,
+            &missing,
+            &facts(Some(&pki.untrusted), &NO_HEADERS)
+        )),
         (
             500,
             r#"{"message":"anonymous consumer ghost is configured but doesn't exist"}"#
@@ -225,7 +259,7 @@ fn anonymous_and_default_consumer() {
     let default = mtls(&pki, |a| {
         a.matching.default_consumer = Some(ConsumerReference::new("fallback"))
     });
-    let decision = d.decide(&default, &facts(Some(&pki.nobody), &NO_HEADERS));
+    let decision = decide(&d, &default, &facts(Some(&pki.nobody), &NO_HEADERS));
     assert_eq!(header(&decision, "X-Consumer-Username"), Some("fallback"));
     assert_eq!(
         header(&decision, "X-Client-Cert-DN"),
@@ -236,7 +270,7 @@ fn anonymous_and_default_consumer() {
         a.matching.default_consumer = Some(ConsumerReference::new("nope"))
     });
     assert_eq!(
-        denied(&d.decide(&absent, &facts(Some(&pki.nobody), &NO_HEADERS))),
+        denied(&decide(&d, &absent, &facts(Some(&pki.nobody), &NO_HEADERS))),
         (401, r#"{"message":"Unauthorized"}"#)
     );
 }
@@ -247,7 +281,7 @@ fn skip_lookup_groups_and_acl() {
     let d = decider(&pki);
     let mut plugins = mtls(&pki, |a| a.matching.skip_consumer_lookup = true);
     plugins.acl = Some(Acl::new(AclRule::Allow(vec!["nobody".to_owned()]), false));
-    let decision = d.decide(&plugins, &facts(Some(&pki.nobody), &NO_HEADERS));
+    let decision = decide(&d, &plugins, &facts(Some(&pki.nobody), &NO_HEADERS));
     assert_eq!(header(&decision, "X-Authenticated-Groups"), Some("nobody"));
     assert_eq!(
         header(&decision, "X-Client-Cert-DN"),
@@ -255,7 +289,11 @@ fn skip_lookup_groups_and_acl() {
     );
     plugins.acl = Some(Acl::new(AclRule::Deny(vec!["nobody".to_owned()]), false));
     assert_eq!(
-        denied(&d.decide(&plugins, &facts(Some(&pki.nobody), &NO_HEADERS))),
+        denied(&decide(
+            &d,
+            &plugins,
+            &facts(Some(&pki.nobody), &NO_HEADERS)
+        )),
         (403, r#"{"message":"You cannot consume this service"}"#)
     );
     // DN mode.
@@ -267,12 +305,12 @@ fn skip_lookup_groups_and_acl() {
         AclRule::Allow(vec!["O=KONG,CN=nobody".to_owned()]),
         true,
     ));
-    let decision = d.decide(&plugins, &facts(Some(&pki.nobody), &NO_HEADERS));
+    let decision = decide(&d, &plugins, &facts(Some(&pki.nobody), &NO_HEADERS));
     assert!(removed(&decision, "X-Authenticated-Groups"), "hidden");
     // A consumer's own ACL groups.
     let mut plugins = mtls(&pki, |_| {});
     plugins.acl = Some(Acl::new(AclRule::Allow(vec!["gold".to_owned()]), false));
-    let decision = d.decide(&plugins, &facts(Some(&pki.alice), &NO_HEADERS));
+    let decision = decide(&d, &plugins, &facts(Some(&pki.alice), &NO_HEADERS));
     assert_eq!(header(&decision, "X-Consumer-Groups"), Some("gold"));
 }
 
@@ -285,7 +323,7 @@ fn tls_metadata_headers_values() {
         inject: true,
         ..MetadataHeaders::default()
     });
-    let decision = d.decide(&plugins, &facts(Some(&pki.alice), &NO_HEADERS));
+    let decision = decide(&d, &plugins, &facts(Some(&pki.alice), &NO_HEADERS));
     let leaf = Certificate::from_der(&pki.alice[0]).unwrap();
     let cert = header(&decision, "X-Client-Cert").unwrap();
     assert!(
@@ -320,7 +358,7 @@ fn tls_metadata_headers_values() {
         }),
         ..RoutePlugins::default()
     };
-    let decision = d.decide(&plugins, &facts(None, &NO_HEADERS));
+    let decision = decide(&d, &plugins, &facts(None, &NO_HEADERS));
     assert!(removed(&decision, "X-Client-Cert"));
     assert!(removed(&decision, "X-Client-Cert-Chain"));
 }
@@ -345,7 +383,7 @@ fn header_cert_auth_from_trusted_and_untrusted_peers() {
     };
     let value = mtls_header::encode::base64_der(&pki.nobody[0]);
     let headers = [("X-Client-Cert-Der", value.as_str())];
-    let decision = d.decide(&plugins, &facts(None, &headers));
+    let decision = decide(&d, &plugins, &facts(None, &headers));
     // header-cert-auth's DN is the sorted "/" form.
     assert_eq!(
         header(&decision, "X-Client-Cert-DN"),
@@ -354,11 +392,11 @@ fn header_cert_auth_from_trusted_and_untrusted_peers() {
     let mut untrusted = facts(None, &headers);
     untrusted.peer_addr = IpAddr::from([198, 51, 100, 1]);
     assert_eq!(
-        denied(&d.decide(&plugins, &untrusted)),
+        denied(&decide(&d, &plugins, &untrusted)),
         (403, r#"{"message":"Forbidden"}"#)
     );
     assert_eq!(
-        denied(&d.decide(&plugins, &facts(None, &NO_HEADERS))),
+        denied(&decide(&d, &plugins, &facts(None, &NO_HEADERS))),
         (
             401,
             r#"{"message":"No required TLS certificate header was sent"}"#
@@ -366,7 +404,7 @@ fn header_cert_auth_from_trusted_and_untrusted_peers() {
     );
     let junk = [("X-Client-Cert-Der", "bm90IGEgY2VydA==")];
     assert_eq!(
-        denied(&d.decide(&plugins, &facts(None, &junk))),
+        denied(&decide(&d, &plugins, &facts(None, &junk))),
         (401, r#"{"message":"TLS certificate failed verification"}"#)
     );
 }
@@ -378,17 +416,17 @@ fn revocation_modes() {
     // No CRL for the issuer: unknown status. IGNORE_CA_ERROR allows, STRICT refuses.
     let ignore = mtls(&pki, |_| {});
     assert!(matches!(
-        d.decide(&ignore, &facts(Some(&pki.alice), &NO_HEADERS)),
+        decide(&d, &ignore, &facts(Some(&pki.alice), &NO_HEADERS)),
         Decision::Allow(_)
     ));
-    let strict = mtls(&pki, |a| a.revocation = RevocationMode::Strict);
+    let strict = mtls(&pki, |a| a.revocation.mode = RevocationMode::Strict);
     assert_eq!(
-        denied(&d.decide(&strict, &facts(Some(&pki.alice), &NO_HEADERS))),
+        denied(&decide(&d, &strict, &facts(Some(&pki.alice), &NO_HEADERS))),
         (401, r#"{"message":"TLS certificate failed verification"}"#)
     );
-    let skip = mtls(&pki, |a| a.revocation = RevocationMode::Skip);
+    let skip = mtls(&pki, |a| a.revocation.mode = RevocationMode::Skip);
     assert!(matches!(
-        d.decide(&skip, &facts(Some(&pki.alice), &NO_HEADERS)),
+        decide(&d, &skip, &facts(Some(&pki.alice), &NO_HEADERS)),
         Decision::Allow(_)
     ));
 }

@@ -147,7 +147,7 @@ fn kong_mtls_example_end_to_end_and_reload() {
         None,
         "the route is https only"
     );
-    match snapshot.decide("example-route", &facts) {
+    match block_on(snapshot.decide("example-route", &facts)) {
         Decision::Allow(allow) => {
             assert_eq!(allow.consumer.unwrap().username(), Some("kongclient"));
             assert!(
@@ -170,7 +170,7 @@ fn kong_mtls_example_end_to_end_and_reload() {
             .unwrap(),
         2
     );
-    match handle.load().decide("example-route", &facts) {
+    match block_on(handle.load().decide("example-route", &facts)) {
         Decision::Deny(d) => {
             assert_eq!(d.status, 401);
             assert_eq!(
@@ -182,4 +182,13 @@ fn kong_mtls_example_end_to_end_and_reload() {
     }
     // The old snapshot, still held by an in-flight request, is unchanged.
     assert_eq!(snapshot.version(), 1);
+}
+
+/// Runs a future to completion on a current-thread runtime.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
 }

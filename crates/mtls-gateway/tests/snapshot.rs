@@ -26,6 +26,9 @@ fn snapshot(version: u64) -> Snapshot {
         HashMap::new(),
         16,
         Duration::from_secs(60),
+        Arc::new(mtls_gateway::revocation::RevocationChecker::new(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))),
     );
     Snapshot::new(version, handshake, HashMap::new(), decider, HashMap::new())
 }

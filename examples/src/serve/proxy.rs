@@ -268,7 +268,7 @@ async fn proxy(
             has_credential: false,
             now: UnixTime::now(),
         };
-        snapshot.decide(&route_id, &facts)
+        snapshot.decide(&route_id, &facts).await
     };
     let allow = match decision {
         Decision::Deny(deny) => {

@@ -140,6 +140,28 @@ impl AuthSettings {
         seconds(self.cert_cache_ttl)
     }
 
+    /// The revocation policy (the gateway's view of `revocation_check_mode`, `http_timeout`,
+    /// `cert_cache_ttl`, the proxy fields and `ssl_verify`).
+    pub fn revocation_policy(&self) -> crate::revocation::RevocationPolicy {
+        let proxy = |host: &Option<String>, port: Option<u16>| match (host, port) {
+            (Some(host), Some(port)) => Some(crate::revocation::Proxy {
+                host: host.clone(),
+                port,
+            }),
+            _ => None,
+        };
+        crate::revocation::RevocationPolicy {
+            mode: self.revocation_check_mode,
+            cache_ttl: self.cert_cache_ttl(),
+            fetch: crate::revocation::FetchSettings {
+                timeout: self.http_timeout(),
+                http_proxy: proxy(&self.http_proxy_host, self.http_proxy_port),
+                https_proxy: proxy(&self.https_proxy_host, self.https_proxy_port),
+                ssl_verify: self.ssl_verify,
+            },
+        }
+    }
+
     /// The matching settings for `plugin` (mtls-consumer's view of these fields).
     pub fn match_settings(&self, plugin: Plugin) -> MatchSettings {
         let mut settings = MatchSettings::new(plugin);
