@@ -520,3 +520,101 @@ fn header_cert_auth_trusted_and_untrusted_peer() {
     assert_eq!(code, Some(1), "{v:#}");
     assert_eq!(v["status"], 403);
 }
+
+/// The revocation outcome and its source are in the reason: `--crl` files (revoked, good),
+/// and no source at all under IGNORE_CA_ERROR (allowed) and STRICT (refused).
+#[test]
+fn revocation_outcome_and_source_in_the_reason() {
+    use rcgen::{CertificateRevocationListParams, KeyIdMethod, RevokedCertParams, SerialNumber};
+    let ca_key = KeyPair::generate().unwrap();
+    let params = ca_params("Revocation CA");
+    let ca = params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(params, ca_key);
+    let mut client = client_params();
+    client.serial_number = Some(SerialNumber::from(0x5151u64));
+    let client = client
+        .signed_by(&KeyPair::generate().unwrap(), &issuer)
+        .unwrap();
+    let crl = |revoked: &[u64]| {
+        let now = time::OffsetDateTime::now_utc();
+        CertificateRevocationListParams {
+            this_update: now - time::Duration::hours(1),
+            next_update: now + time::Duration::hours(1),
+            crl_number: SerialNumber::from(1u64),
+            issuing_distribution_point: None,
+            revoked_certs: revoked
+                .iter()
+                .map(|s| RevokedCertParams {
+                    serial_number: SerialNumber::from(*s),
+                    revocation_time: now - time::Duration::minutes(1),
+                    reason_code: None,
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: KeyIdMethod::Sha256,
+        }
+        .signed_by(&issuer)
+        .unwrap()
+        .pem()
+        .unwrap()
+    };
+    let files = Files::new("revocation");
+    let ignore = files.write("kong.yaml", &kong_yaml(&ca.pem(), false));
+    let strict = files.write(
+        "kong-strict.yaml",
+        &kong_yaml(&ca.pem(), false).replace(
+            "              send_ca_dn: false\n",
+            "              send_ca_dn: false\n              revocation_check_mode: STRICT\n",
+        ),
+    );
+    let cert = files.write("client.pem", &client.pem());
+    let revoked = files.write("revoked.crl", &crl(&[0x5151]));
+    let good = files.write("good.crl", &crl(&[0x0001]));
+    let run = |config: &str, extra: &[&str]| {
+        let mut args = vec![
+            "--config",
+            config,
+            "--sni",
+            "example.com",
+            "--path",
+            "/mtls",
+            "--cert",
+            &cert,
+        ];
+        args.extend_from_slice(extra);
+        let (code, v) = check(&args);
+        (
+            code,
+            v["status"].as_u64(),
+            v["reason"].as_str().unwrap().to_owned(),
+        )
+    };
+
+    let (code, status, reason) = run(&ignore, &[]);
+    assert_eq!((code, status), (Some(0), Some(200)), "{reason}");
+    assert!(reason.contains("revocation no answer (none)"), "{reason}");
+
+    let (code, status, reason) = run(&strict, &[]);
+    assert_eq!((code, status), (Some(1), Some(401)), "{reason}");
+    assert!(reason.contains("revocation no answer (none)"), "{reason}");
+    assert!(
+        reason.contains("no OCSP responder in the certificate"),
+        "{reason}"
+    );
+
+    let (code, status, reason) = run(&strict, &["--crl", &revoked]);
+    assert_eq!((code, status), (Some(1), Some(401)), "{reason}");
+    assert!(reason.contains("revocation revoked (crl file)"), "{reason}");
+
+    let (code, status, reason) = run(&strict, &["--crl", &good]);
+    assert_eq!((code, status), (Some(0), Some(200)), "{reason}");
+    assert!(reason.contains("revocation good (crl file)"), "{reason}");
+
+    // A CRL file that is not one is an error (exit 2), naming the file.
+    let junk = files.write("junk.crl", "not a CRL");
+    let out = mtls(&[
+        "check", "--config", &strict, "--crl", &junk, "--cert", &cert,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("junk.crl"));
+}

@@ -153,3 +153,41 @@ fn crl_der_and_garbage() {
         Err(Error::MalformedCrl { .. })
     ));
 }
+
+/// Every CRL and certificate of the shared revocation corpus gives a result or an error,
+/// never a panic (runs when `../shared` exists).
+#[test]
+fn conformance_vectors_never_panic() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/revocation-parse-vectors/custom");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("{} not present: skipped", dir.display());
+        return;
+    };
+    let root = root("Root CA");
+    let cas = set(&[&root]);
+    let leaf = leaf_with_serial(&root, &[0x0A]);
+    let chain =
+        validate_chain(&chain(&[&leaf]), &cas, &ValidationOptions::client(), now()).unwrap();
+    let mut count = 0;
+    for entry in entries {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        for against in [&cas, &mtls_cert::CaSet::empty()] {
+            match CrlSet::load(&[&bytes], against) {
+                Ok(crls) => {
+                    let _ = crls.next_update();
+                    let _ = crls.check(&chain, RevocationScope::Leaf, now());
+                }
+                Err(e) => eprintln!("{}: {e}", path.display()),
+            }
+        }
+        // The cdp_* vectors are certificates: their revocation URIs are read too.
+        for cert in mtls_cert::parse_any(&bytes).unwrap_or_default() {
+            let _ = mtls_cert::crl_distribution_uri(&cert);
+            let _ = mtls_cert::ocsp_responder_uri(&cert);
+        }
+        count += 1;
+    }
+    assert!(count > 0);
+}
