@@ -14,6 +14,7 @@ mod proxy;
 mod tls;
 
 pub(crate) mod echo;
+mod pool;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -113,6 +114,8 @@ pub(crate) struct Gateway {
     handle: SnapshotHandle,
     current: RwLock<Arc<Generation>>,
     trusted_ips: TrustedIps,
+    /// Idle keep-alive connections to upstreams.
+    upstream_pool: Arc<pool::Pool>,
 }
 
 /// Logs every line of a multi-line error.
@@ -185,12 +188,18 @@ impl Gateway {
             handle,
             current: RwLock::new(Arc::new(generation)),
             trusted_ips,
+            upstream_pool: Arc::default(),
         })
     }
 
     /// The current configuration; hold it for a whole request.
     pub(crate) fn current(&self) -> Arc<Generation> {
         Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Idle keep-alive connections to upstreams.
+    pub(crate) fn upstream_pool(&self) -> &Arc<pool::Pool> {
+        &self.upstream_pool
     }
 
     /// The gateway-wide trusted addresses.

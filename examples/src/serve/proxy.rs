@@ -19,6 +19,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
+use super::pool::{PooledBody, Sender, UpstreamKey};
 use super::{Gateway, Generation};
 
 /// The response body type: streamed from the upstream, or generated here.
@@ -383,7 +384,7 @@ async fn proxy(
         consumer = allow.consumer.as_ref().and_then(|c| c.username.as_deref()),
         "proxying"
     );
-    match send(generation, target, upstream_req).await {
+    match send(gateway, generation, target, upstream_req).await {
         Ok(response) => {
             let (mut parts, body) = response.into_parts();
             strip_hop_by_hop(&mut parts.headers);
@@ -412,10 +413,64 @@ enum UpstreamError {
 }
 
 async fn send(
+    gateway: &Gateway,
     generation: &Generation,
     target: &Target,
     req: Request<Incoming>,
-) -> Result<Response<Incoming>, UpstreamError> {
+) -> Result<Response<PooledBody>, UpstreamError> {
+    let tls = if target.https {
+        match generation.snapshot.upstream(&target.service_id) {
+            Some(config) => Some(Arc::clone(config)),
+            None => {
+                return Err(UpstreamError::Failed(format!(
+                    "no upstream TLS configuration for service {}",
+                    target.service_label
+                )));
+            }
+        }
+    } else {
+        None
+    };
+    let key = UpstreamKey {
+        host: target.host.clone(),
+        port: target.port,
+        tls,
+    };
+    let pool = gateway.upstream_pool();
+    let mut req = req;
+    if let Some(mut sender) = pool.take(&key).await {
+        match tokio::time::timeout(RESPONSE_TIMEOUT, sender.try_send_request(req)).await {
+            Err(_) => return Err(UpstreamError::Timeout("response")),
+            Ok(Ok(response)) => {
+                return Ok(
+                    response.map(|body| PooledBody::new(body, Arc::clone(pool), key, sender))
+                );
+            }
+            Ok(Err(mut e)) => match e.take_message() {
+                // The idle connection closed before the request went out: a new one.
+                Some(unsent) => req = unsent,
+                None => {
+                    return Err(UpstreamError::Failed(format!(
+                        "request: {}",
+                        e.into_error()
+                    )));
+                }
+            },
+        }
+    }
+    let mut sender = connect(target, key.tls.as_ref()).await?;
+    let response = tokio::time::timeout(RESPONSE_TIMEOUT, sender.send_request(req))
+        .await
+        .map_err(|_| UpstreamError::Timeout("response"))?
+        .map_err(|e| UpstreamError::Failed(format!("request: {e}")))?;
+    Ok(response.map(|body| PooledBody::new(body, Arc::clone(pool), key, sender)))
+}
+
+/// A new connection to the target (TCP, then TLS with `tls`), ready for requests.
+async fn connect(
+    target: &Target,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+) -> Result<Sender, UpstreamError> {
     let connect = async {
         let tcp = TcpStream::connect((target.host.as_str(), target.port))
             .await
@@ -427,14 +482,8 @@ async fn send(
         .await
         .map_err(|_| UpstreamError::Timeout("connect"))?
         .map_err(UpstreamError::Failed)?;
-    if !target.https {
-        return exchange(tcp, req).await;
-    }
-    let Some(config) = generation.snapshot.upstream(&target.service_id) else {
-        return Err(UpstreamError::Failed(format!(
-            "no upstream TLS configuration for service {}",
-            target.service_label
-        )));
+    let Some(config) = tls else {
+        return handshake(tcp).await;
     };
     let name = ServerName::try_from(target.host.clone())
         .map_err(|e| UpstreamError::Failed(format!("server name {}: {e}", target.host)))?;
@@ -445,14 +494,14 @@ async fn send(
     .await
     .map_err(|_| UpstreamError::Timeout("TLS handshake"))?
     .map_err(|e| UpstreamError::Failed(format!("TLS handshake with {}: {e}", target.host)))?;
-    exchange(tls, req).await
+    handshake(tls).await
 }
 
-async fn exchange<S>(io: S, req: Request<Incoming>) -> Result<Response<Incoming>, UpstreamError>
+async fn handshake<S>(io: S) -> Result<Sender, UpstreamError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
         .await
         .map_err(|e| UpstreamError::Failed(format!("HTTP handshake: {e}")))?;
     tokio::spawn(async move {
@@ -460,10 +509,7 @@ where
             tracing::debug!(target: "mtls::serve", "upstream connection: {e}");
         }
     });
-    tokio::time::timeout(RESPONSE_TIMEOUT, sender.send_request(req))
-        .await
-        .map_err(|_| UpstreamError::Timeout("response"))?
-        .map_err(|e| UpstreamError::Failed(format!("request: {e}")))
+    Ok(sender)
 }
 
 #[cfg(test)]
