@@ -30,11 +30,24 @@ pub struct UpstreamTls {
 }
 
 #[derive(Debug)]
-struct UpstreamVerifier {
+pub(crate) struct UpstreamVerifier {
     verify: bool,
     depth: Option<u8>,
     trust: CaSet,
     algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl UpstreamVerifier {
+    /// A verifier that accepts any server certificate (`tls_verify = false`, `ssl_verify =
+    /// false`) but still checks the handshake signatures against it.
+    pub(crate) fn accept_any(provider: &CryptoProvider) -> Self {
+        Self {
+            verify: false,
+            depth: None,
+            trust: CaSet::empty(),
+            algorithms: provider.signature_verification_algorithms,
+        }
+    }
 }
 
 fn name_text(name: &ServerName<'_>) -> String {
