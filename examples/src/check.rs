@@ -421,14 +421,29 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     }
 
     let Some(route_id) = snapshot.route_request(&request).map(str::to_owned) else {
-        reason.insert(0, format!("no route matches {request_text}"));
+        let (status, body) = if snapshot.needs_https(&request) {
+            reason.insert(
+                0,
+                format!("{request_text} matches a route over HTTPS only (Kong: 426)"),
+            );
+            (
+                426,
+                serde_json::json!({ "message": "Please use HTTPS protocol" }),
+            )
+        } else {
+            reason.insert(0, format!("no route matches {request_text}"));
+            (
+                404,
+                serde_json::from_str(NO_ROUTE_BODY).unwrap_or(Value::Null),
+            )
+        };
         let report = Report {
             route: None,
             service: None,
             request_client_certificate,
             ca_hints,
-            status: 404,
-            body: serde_json::from_str(NO_ROUTE_BODY).ok(),
+            status,
+            body: Some(body),
             consumer: None,
             anonymous: false,
             authenticated_groups: Vec::new(),

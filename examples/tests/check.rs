@@ -305,6 +305,26 @@ fn consumer_certificate_is_200_with_consumer_headers() {
     assert_eq!(v["request_client_certificate"], false);
     assert!(v["reason"].as_str().unwrap().contains("plain HTTP"));
 
+    // An https-only route over plain HTTP: Kong's 426, as `serve` answers. (With `snis` the
+    // route cannot match a request without an SNI at all: 404.)
+    let no_snis = s._files.write(
+        "kong-no-snis.yaml",
+        &kong_yaml(&s.pki.ca, false).replace("        snis: [example.com]\n", ""),
+    );
+    let (code, v) = check(&[
+        "--config",
+        &no_snis,
+        "--host",
+        "example.com",
+        "--path",
+        "/mtls",
+        "--scheme",
+        "http",
+    ]);
+    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(v["status"], 426);
+    assert_eq!(v["body"]["message"], "Please use HTTPS protocol");
+
     // At a time before the certificate was issued, it does not validate.
     let (code, v) = check(&[
         "--config",

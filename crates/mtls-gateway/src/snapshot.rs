@@ -54,9 +54,22 @@ impl Snapshot {
     }
 
     /// The id of the route that serves a request, by Kong's precedence; `None`: answer 404
-    /// with [`crate::router::NO_ROUTE_BODY`].
+    /// with [`crate::router::NO_ROUTE_BODY`], or 426 when [`Snapshot::needs_https`] says so.
     pub fn route_request(&self, request: &RequestInfo<'_>) -> Option<&str> {
         self.router.route(request)
+    }
+
+    /// Whether a plain-HTTP request no route serves would be served over HTTPS: Kong answers
+    /// it 426 `{"message":"Please use HTTPS protocol"}` instead of 404.
+    pub fn needs_https(&self, request: &RequestInfo<'_>) -> bool {
+        request.protocol == "http"
+            && self
+                .router
+                .route(&RequestInfo {
+                    protocol: "https",
+                    ..*request
+                })
+                .is_some()
     }
 
     /// The snapshot's version (increases with every successful reload).

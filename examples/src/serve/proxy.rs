@@ -231,14 +231,7 @@ async fn proxy(
     };
     let snapshot = &generation.snapshot;
     let Some(route_id) = snapshot.route_request(&info).map(str::to_owned) else {
-        if protocol == "http"
-            && snapshot
-                .route_request(&RequestInfo {
-                    protocol: "https",
-                    ..info
-                })
-                .is_some()
-        {
+        if snapshot.needs_https(&info) {
             tracing::info!(target: "mtls::serve", peer = %conn.peer, %method, path, host, status = 426, "request refused: the route takes HTTPS only");
             return message(StatusCode::UPGRADE_REQUIRED, "Please use HTTPS protocol");
         }
