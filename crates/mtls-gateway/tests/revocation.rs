@@ -703,6 +703,14 @@ async fn nothing_answers_ignore_allows_strict_refuses() {
     .await;
     assert_eq!(outcome.verdict, Verdict::NoAnswer);
     assert!(outcome.detail.contains("no OCSP responder"), "{outcome}");
+    // Nothing would change that answer: it is kept (and logged once), unlike a failed fetch.
+    let again = check(
+        &checker,
+        &pki.verify(&bare),
+        &policy(RevocationMode::Strict, SECOND),
+    )
+    .await;
+    assert_eq!((again.verdict, again.cached), (Verdict::NoAnswer, true));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -172,6 +172,24 @@ impl<B> PooledBody<B> {
     }
 }
 
+impl<B> PooledBody<B> {
+    fn give_back(&mut self) {
+        if let Some((pool, key, sender)) = self.back.take() {
+            pool.put(key, sender);
+        }
+    }
+}
+
+impl<B> Drop for PooledBody<B> {
+    /// A body dropped after its end (never polled for `None`) still frees its connection;
+    /// one dropped before its end closes it.
+    fn drop(&mut self) {
+        if self.inner.is_end_stream() {
+            self.give_back();
+        }
+    }
+}
+
 impl<B> Body for PooledBody<B> {
     type Data = Bytes;
     type Error = hyper::Error;
@@ -183,11 +201,10 @@ impl<B> Body for PooledBody<B> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.inner).poll_frame(cx);
         match &polled {
-            Poll::Ready(None) => {
-                if let Some((pool, key, sender)) = this.back.take() {
-                    pool.put(key, sender);
-                }
-            }
+            // hyper's server stops polling once a body of known length says it has ended, so
+            // the end is also seen here, not only as `None`.
+            Poll::Ready(None) => this.give_back(),
+            Poll::Ready(Some(Ok(_))) if this.inner.is_end_stream() => this.give_back(),
             // A broken body leaves the connection in an unknown state: not reused.
             Poll::Ready(Some(Err(_))) => this.back = None,
             _ => {}
@@ -283,6 +300,22 @@ mod tests {
             1,
             "one connection served every round"
         );
+
+        // As hyper's server reads a body of known length: frames until `is_end_stream`, then
+        // the body is dropped without a poll for `None`.
+        let mut sender = pool.take(&key).await.unwrap();
+        let (_, body) = sender.send_request(get()).await.unwrap().into_parts();
+        let mut body = PooledBody::new(body, Arc::clone(&pool), key.clone(), sender);
+        while !body.is_end_stream() {
+            let _ = body.frame().await.unwrap().unwrap();
+        }
+        drop(body);
+        assert_eq!(
+            pool.idle_count(),
+            1,
+            "returned at the end of a known-length body"
+        );
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
 
         // A connection whose body is dropped unread is not reused.
         let mut sender = pool.take(&key).await.unwrap();

@@ -208,7 +208,9 @@ pub(crate) async fn handle(
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
     let generation = gateway.current();
-    Ok(proxy(&gateway, &generation, &conn, req).await)
+    // Boxed: an idle keep-alive connection then holds a pointer, not the whole request
+    // future (about 7 KB per connection).
+    Ok(Box::pin(proxy(&gateway, &generation, &conn, req)).await)
 }
 
 async fn proxy(

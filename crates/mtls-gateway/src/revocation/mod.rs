@@ -4,7 +4,8 @@
 //!
 //! - Answers are cached per certificate (the issuer's name and key and the leaf's serial),
 //!   never per subject DN (decisions.md item 1), for `cert_cache_ttl` and never past the
-//!   response's or the CRL's nextUpdate. Failures are not cached.
+//!   response's or the CRL's nextUpdate. Failures are not cached; the "no answer" of a certificate
+//!   naming no OCSP responder and no CRL is (nothing would change it).
 //! - Concurrent requests for one certificate share one fetch; fetched CRLs are parsed and
 //!   verified once and shared by every certificate they cover until their nextUpdate.
 //! - A fetch runs on the task of the request that needs it: requests that do not need it
@@ -163,7 +164,8 @@ impl fmt::Display for RevocationOutcome {
     }
 }
 
-/// A cached answer: only `Good` and `Revoked` from a verified response or CRL.
+/// A cached answer: `Good` and `Revoked` from a verified response or CRL, and the
+/// `NoAnswer` of a certificate that names no OCSP responder and no CRL.
 #[derive(Debug, Clone)]
 struct Cached {
     outcome: RevocationOutcome,
@@ -370,6 +372,8 @@ impl RevocationChecker {
     ) -> Resolved {
         let leaf = chain.leaf();
         let mut tried = Vec::new();
+        let nowhere_to_ask =
+            ocsp_responder_uri(leaf).is_none() && crl_distribution_uri(leaf).is_none();
         match ocsp_responder_uri(leaf) {
             None => tried.push("no OCSP responder in the certificate".to_owned()),
             Some(uri) => match self.ask_ocsp(&uri, leaf, issuer, policy, now).await {
@@ -413,7 +417,10 @@ impl RevocationChecker {
         }
         Resolved {
             outcome: RevocationOutcome::new(Verdict::NoAnswer, Source::None, tried.join("; ")),
-            cacheable: false,
+            // A certificate naming nowhere to ask gets the same answer until it changes: kept
+            // like an answer, so it is not re-derived (and logged) on every request. A fetch
+            // that failed is not kept.
+            cacheable: nowhere_to_ask,
             next_update: None,
         }
     }
