@@ -1,6 +1,7 @@
 //! From a validated [`Config`] to a [`Snapshot`]: everything a handshake or a request needs,
 //! built once per configuration.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -139,10 +140,35 @@ pub fn effective_plugins<'c>(config: &'c Config, route: &Route) -> Vec<&'c Plugi
     plugins
 }
 
+/// The CA sets of the plugins' `ca_certificates` lists, each built (and its certificates'
+/// signatures checked) once and shared by every route whose plugin names the same list.
+struct CaSets<'a> {
+    store: &'a [CaCertificate],
+    built: RefCell<HashMap<Vec<Uuid>, CaSet>>,
+}
+
+impl<'a> CaSets<'a> {
+    fn new(store: &'a [CaCertificate]) -> Self {
+        Self {
+            store,
+            built: RefCell::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, ids: &[Uuid]) -> Result<CaSet, mtls_cert::Error> {
+        if let Some(set) = self.built.borrow().get(ids) {
+            return Ok(set.clone());
+        }
+        let set = CaSet::from_ids(self.store, ids)?;
+        self.built.borrow_mut().insert(ids.to_vec(), set.clone());
+        Ok(set)
+    }
+}
+
 fn compile_route(
     config: &Config,
     route: &Route,
-    cas: &[CaCertificate],
+    cas: &CaSets<'_>,
     crls: &CrlSet,
 ) -> Result<RoutePlugins, CompileError> {
     let mut plugins = RoutePlugins::default();
@@ -154,7 +180,8 @@ fn compile_route(
         };
         let auth = |settings: &crate::config::AuthSettings, plugin: Plugin| {
             Ok::<_, CompileError>(CertificateAuth {
-                cas: CaSet::from_ids(cas, &settings.ca_certificates)
+                cas: cas
+                    .get(&settings.ca_certificates)
                     .map_err(|e| fail(e.to_string()))?,
                 validation: settings.validation_options(),
                 matching: settings.match_settings(plugin),
@@ -233,8 +260,9 @@ impl Snapshot {
         )?;
 
         let mut routes = HashMap::new();
+        let ca_sets = CaSets::new(cas);
         for route in config.routes() {
-            let plugins = Arc::new(compile_route(config, route, cas, &options.crls)?);
+            let plugins = Arc::new(compile_route(config, route, &ca_sets, &options.crls)?);
             if let Some(name) = &route.name {
                 routes.insert(name.clone(), Arc::clone(&plugins));
             }
