@@ -71,6 +71,12 @@ impl Default for MetadataHeaders {
 /// The chain header tls-metadata-headers always uses.
 pub const CLIENT_CERT_CHAIN_HEADER: &str = "X-Client-Cert-Chain";
 
+/// How many headers tls-metadata-headers sets ([`metadata_values`]).
+const METADATA_HEADERS: usize = 6;
+
+/// Subject names matched from the stack; a certificate with more goes through a `Vec`.
+const INLINE_NAMES: usize = 8;
+
 /// One route's certificate plugins, compiled.
 #[derive(Debug, Clone, Default)]
 pub struct RoutePlugins {
@@ -160,8 +166,11 @@ struct Authenticated {
     anonymous: bool,
     groups: Vec<String>,
     plan: HeaderPlan,
-    /// The chain as presented (leaf first), once it validated.
-    presented: Option<Vec<CertificateDer<'static>>>,
+    /// The validated leaf (for tls-metadata-headers), once the chain validated.
+    leaf: Option<Certificate>,
+    /// The chain header-cert-auth validated, leaf first (mtls-auth's is the connection's
+    /// peer certificates, which the request facts hold already).
+    forwarded: Option<Vec<CertificateDer<'static>>>,
     /// The revocation check, if one ran.
     revocation: Option<RevocationOutcome>,
 }
@@ -230,7 +239,8 @@ impl Decider {
             self.finish(plugin, outcome, None, reason, None)
         };
         let Some(chain) = chain.filter(|c| !c.is_empty()) else {
-            return outcome_for_failure(absent, format!("{absent}"));
+            // The failure names itself: no context to add.
+            return outcome_for_failure(absent, String::new());
         };
         let verified: VerifiedChain =
             match self
@@ -250,20 +260,38 @@ impl Decider {
             return outcome_for_failure(AuthFailure::CertificateRejected, revocation.to_string());
         }
         let leaf = verified.leaf();
-        let names = leaf.subject_names();
+        // `leaf.subject_names()` (SANs in order, then the first CN), on the stack when they
+        // fit: the hot path allocates only what the decision returns.
+        let common_name = leaf.common_name();
+        let count = leaf.sans().len() + usize::from(common_name.is_some());
+        let mut inline = [""; INLINE_NAMES];
+        let spilled: Vec<&str>;
+        let names: &[&str] = if count <= INLINE_NAMES {
+            let all = leaf
+                .sans()
+                .iter()
+                .map(|s| s.value.as_str())
+                .chain(common_name);
+            for (slot, name) in inline.iter_mut().zip(all) {
+                *slot = name;
+            }
+            inline.get(..count).unwrap_or(&[])
+        } else {
+            spilled = leaf.subject_names();
+            &spilled
+        };
         let dn = if slash_dn {
             leaf.subject_dn_slash()
         } else {
             leaf.subject_dn()
         };
         let identity =
-            CertificateIdentity::new(&names, leaf.common_name(), dn, Some(verified.anchor().id()));
+            CertificateIdentity::new(names, common_name, dn, Some(verified.anchor().id()));
         let outcome = match_consumer(store, &identity, &auth.matching);
-        let presented = chain.iter().map(|d| d.clone().into_owned()).collect();
         self.finish(
             plugin,
             outcome,
-            Some(presented),
+            Some(leaf.clone()),
             String::new(),
             Some(revocation),
         )
@@ -285,7 +313,12 @@ impl Decider {
         if outcome.verdict == crate::revocation::Verdict::NoAnswer
             && !outcome.refuses(auth.revocation.mode)
         {
-            tracing::info!(target: "mtls_gateway::decision", plugin, %outcome, "revocation status unknown, allowed (IGNORE_CA_ERROR)");
+            // Once per certificate and cache period, not on every request.
+            if outcome.cached {
+                tracing::debug!(target: "mtls_gateway::decision", plugin, %outcome, "revocation status unknown, allowed (IGNORE_CA_ERROR)");
+            } else {
+                tracing::info!(target: "mtls_gateway::decision", plugin, %outcome, "revocation status unknown, allowed (IGNORE_CA_ERROR)");
+            }
         }
         outcome
     }
@@ -294,7 +327,7 @@ impl Decider {
         &self,
         plugin: &'static str,
         outcome: Outcome<'_>,
-        presented: Option<Vec<CertificateDer<'static>>>,
+        leaf: Option<Certificate>,
         context: String,
         revocation: Option<RevocationOutcome>,
     ) -> Result<Authenticated, Deny> {
@@ -332,7 +365,8 @@ impl Decider {
             anonymous,
             groups,
             plan,
-            presented,
+            leaf,
+            forwarded: None,
             revocation,
         })
     }
@@ -374,15 +408,22 @@ impl Decider {
                         .chain(forwarded.intermediates())
                         .map(|c| c.der().clone())
                         .collect();
-                    self.authenticate(
-                        "header-cert-auth",
-                        auth,
-                        Some(&ders),
-                        true,
-                        AuthFailure::NoCertificateHeader,
-                        facts.now,
-                    )
-                    .await
+                    let authenticated = self
+                        .authenticate(
+                            "header-cert-auth",
+                            auth,
+                            Some(&ders),
+                            true,
+                            AuthFailure::NoCertificateHeader,
+                            facts.now,
+                        )
+                        .await;
+                    authenticated.map(|mut a| {
+                        if a.leaf.is_some() {
+                            a.forwarded = Some(ders);
+                        }
+                        a
+                    })
                 }
                 Err(refusal) => match refusal.rejection() {
                     mtls_header::Rejection::Forbidden => {
@@ -426,8 +467,8 @@ impl Decider {
         }
 
         let mut plan = result
-            .as_ref()
-            .map(|a| a.plan.clone())
+            .as_mut()
+            .map(|a| std::mem::take(&mut a.plan))
             .unwrap_or_else(HeaderPlan::remove_all);
 
         if let Some(acl) = &plugins.acl {
@@ -463,43 +504,58 @@ impl Decider {
             }
         }
 
-        let mut set: Vec<(String, String)> = plan
-            .to_set()
-            .map(|(h, v)| (h.name().to_owned(), v.to_owned()))
-            .collect();
-        let mut owned: Vec<String> = UpstreamHeader::ALL
-            .iter()
-            .map(|h| h.name().to_owned())
-            .collect();
+        // Sized once: what is returned is all the hot path allocates.
+        let injects = plugins.metadata_headers.as_ref().is_some_and(|m| m.inject);
+        let mut set: Vec<(String, String)> =
+            Vec::with_capacity(plan.to_set().count() + if injects { METADATA_HEADERS } else { 0 });
+        set.extend(
+            plan.to_set()
+                .map(|(h, v)| (h.name().to_owned(), v.to_owned())),
+        );
 
-        if let Some(meta) = &plugins.metadata_headers {
-            owned.extend([
-                meta.cert.clone(),
-                meta.serial.clone(),
-                meta.issuer_dn.clone(),
-                meta.subject_dn.clone(),
-                meta.fingerprint.clone(),
-                CLIENT_CERT_CHAIN_HEADER.to_owned(),
-            ]);
-            if meta.inject {
-                let presented = result
-                    .as_ref()
-                    .and_then(|a| a.presented.as_deref())
-                    .or(facts.peer_certificates)
-                    .unwrap_or(&[]);
-                if let Some(leaf) = presented
-                    .first()
-                    .and_then(|d| Certificate::from_der(d).ok())
-                {
-                    set.extend(metadata_values(meta, &leaf, presented));
+        if let Some(meta) = plugins.metadata_headers.as_ref().filter(|m| m.inject) {
+            // The chain that authenticated (its leaf already parsed, with its text forms
+            // cached), or else the connection's.
+            let validated = result
+                .as_ref()
+                .and_then(|a| a.leaf.as_ref().map(|leaf| (leaf, a.forwarded.as_deref())));
+            let (leaf, presented) = match validated {
+                Some((leaf, forwarded)) => (
+                    Some(leaf.clone()),
+                    forwarded.or(facts.peer_certificates).unwrap_or(&[]),
+                ),
+                None => {
+                    let presented = facts.peer_certificates.unwrap_or(&[]);
+                    let leaf = presented
+                        .first()
+                        .and_then(|d| Certificate::from_der(d).ok());
+                    (leaf, presented)
                 }
+            };
+            if let Some(leaf) = leaf {
+                set.extend(metadata_values(meta, &leaf, presented));
             }
         }
 
-        let remove = owned
-            .into_iter()
-            .filter(|name| !set.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)))
-            .collect();
+        let metadata_names = plugins.metadata_headers.as_ref().map(|meta| {
+            [
+                meta.cert.as_str(),
+                meta.serial.as_str(),
+                meta.issuer_dn.as_str(),
+                meta.subject_dn.as_str(),
+                meta.fingerprint.as_str(),
+                CLIENT_CERT_CHAIN_HEADER,
+            ]
+        });
+        let owned_not_set = || {
+            UpstreamHeader::ALL
+                .iter()
+                .map(|h| h.name())
+                .chain(metadata_names.iter().flatten().copied())
+                .filter(|name| !set.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)))
+        };
+        let mut remove = Vec::with_capacity(owned_not_set().count());
+        remove.extend(owned_not_set().map(str::to_owned));
         let (consumer, credential, found_by, authenticated_groups, revocation) = match result {
             Some(a) => (a.consumer, a.credential, a.found_by, a.groups, a.revocation),
             None => (None, None, None, Vec::new(), None),
@@ -521,8 +577,8 @@ fn metadata_values(
     meta: &MetadataHeaders,
     leaf: &Certificate,
     presented: &[CertificateDer<'_>],
-) -> Vec<(String, String)> {
-    vec![
+) -> [(String, String); METADATA_HEADERS] {
+    [
         (
             meta.cert.clone(),
             mtls_header::encode::url_encoded_pem(&[leaf.der().as_ref()]),
