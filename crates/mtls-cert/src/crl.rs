@@ -72,6 +72,10 @@ pub enum RevocationStatus {
     },
 }
 
+/// Signature verdicts remembered per CRL whose issuer was unknown at load (one per issuer key
+/// tried); past it, verdicts are computed again rather than stored.
+const MAX_DEFERRED_VERDICTS: usize = 64;
+
 /// Who signed a CRL, as far as it is known.
 #[derive(Debug)]
 enum Signer {
@@ -276,7 +280,7 @@ impl Crl {
                 }
                 let ok = can_sign_crls(issuer) && verify_signed(&self.der, &spki).is_ok();
                 if let Ok(mut seen) = seen.lock()
-                    && seen.len() < 64
+                    && seen.len() < MAX_DEFERRED_VERDICTS
                 {
                     seen.push((key, ok));
                 }
@@ -434,5 +438,54 @@ impl CrlSet {
             }
         }
         unknown.unwrap_or(RevocationStatus::Good)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn self_signed(cn: &str) -> (Certificate, rcgen::KeyPair, rcgen::CertificateParams) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, cn);
+        let cert = params.self_signed(&key).unwrap();
+        (Certificate::from_der(cert.der()).unwrap(), key, params)
+    }
+
+    /// A CRL verified on first use remembers at most `MAX_DEFERRED_VERDICTS` issuer keys,
+    /// and answers correctly past that bound.
+    #[test]
+    fn deferred_verdicts_are_bounded() {
+        let (ca, key, params) = self_signed("CRL CA");
+        let now = time::OffsetDateTime::now_utc();
+        let crl = rcgen::CertificateRevocationListParams {
+            this_update: now - time::Duration::hours(1),
+            next_update: now + time::Duration::hours(1),
+            crl_number: rcgen::SerialNumber::from(1u64),
+            issuing_distribution_point: None,
+            revoked_certs: Vec::new(),
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        }
+        .signed_by(&rcgen::Issuer::new(params, &key))
+        .unwrap();
+        let set = CrlSet::load(&[crl.der().as_ref()], &CaSet::empty()).unwrap();
+        let loaded = &set.0[0];
+        for i in 0..MAX_DEFERRED_VERDICTS + 10 {
+            let (other, _, _) = self_signed(&format!("Other {i}"));
+            assert!(!loaded.signed_by(&other));
+        }
+        assert!(
+            loaded.signed_by(&ca),
+            "the real issuer still verifies past the bound"
+        );
+        let Signer::Deferred(seen) = &loaded.signer else {
+            panic!("the issuer was unknown at load");
+        };
+        assert_eq!(seen.lock().unwrap().len(), MAX_DEFERRED_VERDICTS);
     }
 }

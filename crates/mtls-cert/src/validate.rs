@@ -109,11 +109,12 @@ impl ValidationOptions {
 }
 
 /// A chain that validated: the path from the leaf to its anchor and the CA entity that
-/// anchors it. Only the validator builds one.
+/// anchors it. Only the validator builds one. Cheap to clone (shared, no allocation): a
+/// validation-cache hit hands out a clone.
 #[derive(Debug, Clone)]
 pub struct VerifiedChain {
-    path: Vec<Certificate>,
-    anchor: CaCertificate,
+    path: std::sync::Arc<[Certificate]>,
+    anchor: std::sync::Arc<CaCertificate>,
 }
 
 impl VerifiedChain {
@@ -373,7 +374,10 @@ pub(crate) fn validate_parsed(
             detail: "anchor index out of range".to_owned(),
         });
     };
-    Ok(VerifiedChain { path, anchor })
+    Ok(VerifiedChain {
+        path: path.into(),
+        anchor: std::sync::Arc::new(anchor),
+    })
 }
 
 /// Finds the certificate (presented or stored) a time error is about.

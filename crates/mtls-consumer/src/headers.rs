@@ -211,6 +211,14 @@ impl HeaderPlan {
         })
     }
 
+    /// The headers to set, with their values, by value (no copy of the values).
+    pub fn into_set(self) -> impl Iterator<Item = (UpstreamHeader, String)> {
+        UpstreamHeader::ALL
+            .into_iter()
+            .zip(self.values)
+            .filter_map(|(h, value)| value.map(|v| (h, v)))
+    }
+
     /// The headers to remove.
     pub fn to_remove(&self) -> impl Iterator<Item = UpstreamHeader> {
         self.iter()

@@ -508,10 +508,7 @@ impl Decider {
         let injects = plugins.metadata_headers.as_ref().is_some_and(|m| m.inject);
         let mut set: Vec<(String, String)> =
             Vec::with_capacity(plan.to_set().count() + if injects { METADATA_HEADERS } else { 0 });
-        set.extend(
-            plan.to_set()
-                .map(|(h, v)| (h.name().to_owned(), v.to_owned())),
-        );
+        set.extend(plan.into_set().map(|(h, v)| (h.name().to_owned(), v)));
 
         if let Some(meta) = plugins.metadata_headers.as_ref().filter(|m| m.inject) {
             // The chain that authenticated (its leaf already parsed, with its text forms

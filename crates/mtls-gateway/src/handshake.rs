@@ -143,3 +143,24 @@ impl HandshakeConfigs {
         &self.sni_map
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The per-snapshot session cache is bounded: past `SESSION_CACHE_SIZE` sessions, older
+    /// ones are forgotten.
+    #[test]
+    fn session_cache_is_bounded() {
+        let sessions = ServerSessionMemoryCache::new(SESSION_CACHE_SIZE);
+        let total = SESSION_CACHE_SIZE as u32 + 1000;
+        for i in 0..total {
+            assert!(sessions.put(i.to_be_bytes().to_vec(), vec![0; 64]));
+        }
+        let kept = (0..total)
+            .filter(|i| sessions.get(&i.to_be_bytes()).is_some())
+            .count();
+        assert!(kept <= SESSION_CACHE_SIZE, "{kept}");
+        assert!(kept > 0);
+    }
+}
