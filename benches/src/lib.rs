@@ -826,3 +826,53 @@ pub mod scale {
         Ok(params.self_signed(&key)?.pem())
     }
 }
+
+/// The SNI map configuration of the `sni_map` bench and the `sni_lookup_cost` example.
+pub mod sni {
+    use mtls_sni::{CertificatePlugin, Route, Scope};
+    use uuid::Uuid;
+
+    /// Routes in the configuration.
+    pub const ROUTES: usize = 100_000;
+    /// Services the routes belong to.
+    pub const SERVICES: usize = 1_000;
+
+    /// Half exact SNIs, a quarter `*.tenantN.example.net`, a quarter `apiN.*`; a route in
+    /// twenty has a second SNI. One `mtls-auth` per service (half of them with
+    /// `send_ca_dn`), and a `tls-handshake-modifier` on one route in a hundred.
+    pub fn configuration() -> (Vec<Route>, Vec<CertificatePlugin>) {
+        let routes: Vec<Route> = (0..ROUTES)
+            .map(|i| {
+                let service = i % SERVICES;
+                let mut snis = vec![match i % 4 {
+                    0 | 1 => format!("svc{service}-r{i}.example.com"),
+                    2 => format!("*.tenant{i}.example.net"),
+                    _ => format!("api{i}.*"),
+                }];
+                if i % 20 == 0 {
+                    snis.push(format!("alias{i}.example.org"));
+                }
+                Route::new(format!("route-{i}"))
+                    .with_service(format!("service-{service}"))
+                    .with_snis(snis)
+            })
+            .collect();
+        let mut plugins: Vec<CertificatePlugin> = (0..SERVICES)
+            .map(|s| {
+                CertificatePlugin::mtls_auth(
+                    format!("mtls-{s}"),
+                    Scope::Service(format!("service-{s}").into()),
+                    vec![Uuid::from_u128(s as u128), Uuid::from_u128(1 << 64)],
+                    s % 2 == 0,
+                )
+            })
+            .collect();
+        plugins.extend((0..ROUTES).step_by(100).map(|i| {
+            CertificatePlugin::tls_handshake_modifier(
+                format!("thm-{i}"),
+                Scope::Route(format!("route-{i}").into()),
+            )
+        }));
+        (routes, plugins)
+    }
+}

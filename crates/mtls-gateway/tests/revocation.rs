@@ -251,6 +251,17 @@ async fn openssl_responder(
     responder
 }
 
+/// Two leaves naming an `openssl ocsp` responder (serials `first` and `first + 1`, with
+/// these CNs) that says the first is good and the second revoked.
+async fn good_and_revoked(pki: &Pki, first: u64, cns: [&str; 2]) -> (Leaf, Leaf, OpensslResponder) {
+    let port = closed_port();
+    let uri = format!("http://127.0.0.1:{port}/");
+    let good = pki.leaf(first, cns[0], Some(&uri), None);
+    let revoked = pki.leaf(first + 1, cns[1], Some(&uri), None);
+    let responder = openssl_responder(pki, port, &[good.serial], &[revoked.serial]).await;
+    (good, revoked, responder)
+}
+
 /// What a test HTTP server answers, and how many requests it saw.
 #[derive(Clone)]
 struct Canned {
@@ -500,11 +511,7 @@ async fn openssl_responder_good_and_revoked_in_every_mode() {
         return;
     }
     let pki = Pki::new();
-    let port = closed_port();
-    let uri = format!("http://127.0.0.1:{port}/");
-    let good = pki.leaf(0x1001, "good", Some(&uri), None);
-    let revoked = pki.leaf(0x1002, "revoked", Some(&uri), None);
-    let responder = openssl_responder(&pki, port, &[good.serial], &[revoked.serial]).await;
+    let (good, revoked, responder) = good_and_revoked(&pki, 0x1001, ["good", "revoked"]).await;
     let checker = Arc::new(RevocationChecker::new(provider()));
 
     let ignore = policy(RevocationMode::IgnoreCaError, 5 * SECOND);
@@ -582,11 +589,8 @@ async fn same_subject_different_serial_do_not_share_an_answer() {
         return;
     }
     let pki = Pki::new();
-    let port = closed_port();
-    let uri = format!("http://127.0.0.1:{port}/");
-    let good = pki.leaf(0x2001, "same name", Some(&uri), None);
-    let revoked = pki.leaf(0x2002, "same name", Some(&uri), None);
-    let _responder = openssl_responder(&pki, port, &[good.serial], &[revoked.serial]).await;
+    let (good, revoked, _responder) =
+        good_and_revoked(&pki, 0x2001, ["same name", "same name"]).await;
     let checker = RevocationChecker::new(provider());
     let p = policy(RevocationMode::Strict, 5 * SECOND);
     assert_eq!(

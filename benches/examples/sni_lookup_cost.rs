@@ -1,11 +1,11 @@
 //! Instruction counts per lookup, for `valgrind --tool=callgrind`: the benchmark's
-//! configuration (100,000 routes over 1,000 services, as in `benches/benches/sni_map.rs`),
+//! configuration (`mtls_benches::sni`, as `benches/benches/sni_map.rs` uses),
 //! then `ITERATIONS` lookups of one case inside `measured`, which callgrind counts alone:
 //!
 //! ```text
-//! cargo build --release -p mtls-sni --example lookup_cost
+//! cargo build --release -p mtls-benches --example sni_lookup_cost
 //! valgrind --tool=callgrind --toggle-collect='*measured*' \
-//!     target/release/examples/lookup_cost prefix
+//!     target/release/examples/sni_lookup_cost prefix
 //! ```
 //!
 //! Instructions per lookup = the `Ir` total / `ITERATIONS`. Cases: exact, suffix, prefix, miss,
@@ -14,48 +14,10 @@
 use std::collections::HashMap;
 use std::hint::black_box;
 
-use mtls_sni::{CertificatePlugin, Route, Scope, SniMap};
-use uuid::Uuid;
+use mtls_benches::sni::configuration;
+use mtls_sni::SniMap;
 
-const ROUTES: usize = 100_000;
-const SERVICES: usize = 1_000;
 const ITERATIONS: usize = 10_000;
-
-fn configuration() -> (Vec<Route>, Vec<CertificatePlugin>) {
-    let routes: Vec<Route> = (0..ROUTES)
-        .map(|i| {
-            let service = i % SERVICES;
-            let mut snis = vec![match i % 4 {
-                0 | 1 => format!("svc{service}-r{i}.example.com"),
-                2 => format!("*.tenant{i}.example.net"),
-                _ => format!("api{i}.*"),
-            }];
-            if i % 20 == 0 {
-                snis.push(format!("alias{i}.example.org"));
-            }
-            Route::new(format!("route-{i}"))
-                .with_service(format!("service-{service}"))
-                .with_snis(snis)
-        })
-        .collect();
-    let mut plugins: Vec<CertificatePlugin> = (0..SERVICES)
-        .map(|s| {
-            CertificatePlugin::mtls_auth(
-                format!("mtls-{s}"),
-                Scope::Service(format!("service-{s}").into()),
-                vec![Uuid::from_u128(s as u128), Uuid::from_u128(1 << 64)],
-                s % 2 == 0,
-            )
-        })
-        .collect();
-    plugins.extend((0..ROUTES).step_by(100).map(|i| {
-        CertificatePlugin::tls_handshake_modifier(
-            format!("thm-{i}"),
-            Scope::Route(format!("route-{i}").into()),
-        )
-    }));
-    (routes, plugins)
-}
 
 #[inline(never)]
 fn measured(map: &SniMap, name: &str) -> usize {
