@@ -83,6 +83,14 @@ impl TrustedIps {
         }
     }
 
+    /// The blocks, as CIDR text (`10.0.0.0/8`), IPv4 first.
+    pub fn entries(&self) -> impl Iterator<Item = String> + '_ {
+        self.v4
+            .iter()
+            .map(ToString::to_string)
+            .chain(self.v6.iter().map(ToString::to_string))
+    }
+
     /// Whether no address is trusted.
     pub fn is_empty(&self) -> bool {
         self.v4.is_empty() && self.v6.is_empty()
@@ -148,6 +156,21 @@ impl SourcePolicy {
     /// Whether the directly connected `peer` may send the header.
     pub fn allows(&self, peer: IpAddr) -> bool {
         !self.secure_source || self.trusted_ips.contains(peer)
+    }
+}
+
+/// Written as the list of its blocks (`["10.0.0.0/8", "::1/128"]`), read as Kong's
+/// `trusted_ips` list ([`TrustedIps::parse`]).
+impl serde::Serialize for TrustedIps {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.entries())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TrustedIps {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let entries = Vec::<String>::deserialize(deserializer)?;
+        Self::parse(&entries).map_err(serde::de::Error::custom)
     }
 }
 
