@@ -35,7 +35,12 @@ pub(crate) fn assemble(
     let store = InMemoryStoreBuilder::default()
         .ca_certificates(entities.ca_certificates.iter().map(|(c, _)| c.id))
         .consumers(entities.consumers.iter().map(|(c, _)| c.clone()))
-        .mtls_auth_credentials(entities.mtls_auth_credentials.iter().map(|(c, _)| c.clone()))
+        .mtls_auth_credentials(
+            entities
+                .mtls_auth_credentials
+                .iter()
+                .map(|(c, _)| c.clone()),
+        )
         .header_cert_auth_credentials(
             entities
                 .header_cert_auth_credentials
@@ -53,9 +58,14 @@ pub(crate) fn assemble(
             return None;
         }
     };
-    Config::from_parts(entities, format_version, trusted_ips.clone(), Arc::new(store))
-        .map_err(|(path, message)| errors.push(path, message))
-        .ok()
+    Config::from_parts(
+        entities,
+        format_version,
+        trusted_ips.clone(),
+        Arc::new(store),
+    )
+    .map_err(|(path, message)| errors.push(path, message))
+    .ok()
 }
 
 fn unique_cas(entities: &mut Entities, errors: &mut Errors) {
@@ -127,7 +137,9 @@ fn entity_paths(entities: &Entities) -> Paths {
         ),
     ] {
         for (c, path) in list {
-            paths.entry((Some(kind), c.id)).or_insert_with(|| path.clone());
+            paths
+                .entry((Some(kind), c.id))
+                .or_insert_with(|| path.clone());
         }
     }
     paths

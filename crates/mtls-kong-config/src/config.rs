@@ -206,7 +206,8 @@ impl Config {
 
     /// The `header_cert_auth_credentials` (nested and top-level).
     pub fn header_cert_auth_credentials(&self) -> impl ExactSizeIterator<Item = &Credential> {
-        self.consumer_store.credentials(CredentialKind::HeaderCertAuth)
+        self.consumer_store
+            .credentials(CredentialKind::HeaderCertAuth)
     }
 
     /// One credential table.
@@ -234,7 +235,10 @@ impl Config {
 
     /// The plugin instance with this id.
     pub fn plugin(&self, id: Uuid) -> Option<&PluginInstance> {
-        self.by_id.plugins.get(&id).and_then(|&i| self.plugins.get(i))
+        self.by_id
+            .plugins
+            .get(&id)
+            .and_then(|&i| self.plugins.get(i))
     }
 
     /// The global plugin instances.
@@ -277,8 +281,16 @@ impl Config {
 
     /// Every entity, kind by kind in [`Kind::ALL`] order (snis after their certificates).
     pub fn entities(&self) -> impl Iterator<Item = AnyEntity> + '_ {
-        let cas = self.ca_certificates.iter().cloned().map(AnyEntity::CaCertificate);
-        let certs = self.certificates.iter().cloned().map(AnyEntity::Certificate);
+        let cas = self
+            .ca_certificates
+            .iter()
+            .cloned()
+            .map(AnyEntity::CaCertificate);
+        let certs = self
+            .certificates
+            .iter()
+            .cloned()
+            .map(AnyEntity::Certificate);
         let snis = self.snis.iter().cloned().map(AnyEntity::Sni);
         let services = self.services.iter().cloned().map(AnyEntity::Service);
         let routes = self.routes.iter().cloned().map(AnyEntity::Route);
@@ -304,6 +316,16 @@ impl Config {
             .chain(header)
             .chain(acls)
             .chain(plugins)
+    }
+
+    /// Every entity as a flat record for [`crate::Loader::load_records`], with the path
+    /// `table[id]` (what a store or the Admin API re-validates a change against).
+    pub fn records(&self) -> impl Iterator<Item = crate::Record> + '_ {
+        self.entities().map(|entity| crate::Record {
+            kind: entity.kind(),
+            path: format!("{}[{}]", entity.kind().table(), entity.id()),
+            value: entity.to_json(),
+        })
     }
 
     /// The configuration as a declarative document (`_format_version: "3.0"`, every entity at
@@ -339,7 +361,9 @@ impl PartialEq for Config {
             && self.services == other.services
             && self.routes == other.routes
             && self.consumers().eq(other.consumers())
-            && self.mtls_auth_credentials().eq(other.mtls_auth_credentials())
+            && self
+                .mtls_auth_credentials()
+                .eq(other.mtls_auth_credentials())
             && self
                 .header_cert_auth_credentials()
                 .eq(other.header_cert_auth_credentials())

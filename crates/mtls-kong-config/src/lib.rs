@@ -98,7 +98,7 @@ pub mod schema;
 
 pub use builder::ConfigBuilder;
 pub use config::Config;
-pub use declarative::{FormatVersion, Loader, SourceFormat, load_file, load_str};
+pub use declarative::{FormatVersion, Loader, Record, SourceFormat, load_file, load_str};
 pub use entities::{
     AclGroup, AnyEntity, CaCertificate, Certificate, Consumer, Credential, CredentialKind, Kind,
     PathHandling, PluginInstance, PluginScope, Route, Service, Sni,

@@ -126,7 +126,9 @@ pub(crate) fn resolve(
     for kind in Kind::ALL {
         let written = std::mem::take(&mut records.kinds[kind.position()]);
         let (done, rest) = tables.split_at_mut(kind.position());
-        let Some(table) = rest.first_mut() else { continue };
+        let Some(table) = rest.first_mut() else {
+            continue;
+        };
         let exists = |k: Kind, id: Uuid| done.get(k.position()).is_some_and(|t| t.contains(id));
         let ctx = Context {
             now: options.now,
@@ -156,7 +158,12 @@ pub(crate) fn resolve(
             Kind::Plugin => out.plugins = pass.run::<PluginInstance>(written),
         }
     }
-    let config = crate::assemble::assemble(out, options.format_version, &options.trusted_ips, &mut errors);
+    let config = crate::assemble::assemble(
+        out,
+        options.format_version,
+        &options.trusted_ips,
+        &mut errors,
+    );
     match config {
         Some(config) => errors.finish(config),
         None => Err(errors.into_failure("consumers", "the consumer store could not be built")),
@@ -252,7 +259,10 @@ impl Pass<'_, '_> {
                     Some(key) if self.table.derived.insert(key.clone()) => key,
                     _ => format!("path:{path}"),
                 };
-                Uuid::new_v5(&NAMESPACE, format!("{}\0{key}", self.kind.table()).as_bytes())
+                Uuid::new_v5(
+                    &NAMESPACE,
+                    format!("{}\0{key}", self.kind.table()).as_bytes(),
+                )
             }
         };
         self.table.by_id.entry(id).or_insert(position);

@@ -5,8 +5,8 @@ mod config_support;
 
 use config_support::*;
 use mtls_consumer::{ConsumerField, GroupBy};
-use mtls_kong_config::{FormatVersion, PluginConfig, RevocationCheckMode, Warning, load_str};
 use mtls_header::HeaderFormat;
+use mtls_kong_config::{FormatVersion, PluginConfig, RevocationCheckMode, Warning, load_str};
 use uuid::Uuid;
 
 fn id(s: &str) -> Uuid {
@@ -141,7 +141,10 @@ fn header_cert_auth_example_loads() {
     assert!(!a.hide_groups_header);
     assert!(a.acl().is_ok());
     assert_eq!(config.header_cert_auth_credentials().len(), 1);
-    assert_eq!(config.consumers().next().unwrap().custom_id(), Some("partner-1"));
+    assert_eq!(
+        config.consumers().next().unwrap().custom_id(),
+        Some("partner-1")
+    );
 }
 
 #[test]
@@ -304,8 +307,14 @@ fn skipped_plugins_and_ignored_entities_warn_once() {
     );
     // Refused as it is (decision 16), loaded when the operator skips them knowingly.
     let errors = load_str(&yaml).unwrap_err().to_string();
-    assert!(errors.contains("plugins[0].name: plugin 'rate-limiting' is not implemented"), "{errors}");
-    assert!(errors.contains("plugins[1].name: plugin 'key-auth' is not implemented"), "{errors}");
+    assert!(
+        errors.contains("plugins[0].name: plugin 'rate-limiting' is not implemented"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("plugins[1].name: plugin 'key-auth' is not implemented"),
+        "{errors}"
+    );
     let skip = mtls_kong_config::plugins::SkipList::new(["rate-limiting", "key-auth"]).unwrap();
     let (config, warnings) = mtls_kong_config::Loader::new()
         .skip_plugins(skip)

@@ -6,8 +6,8 @@ mod config_support;
 
 use config_support::*;
 use mtls_kong_config::{AclConfig, Config, Loader, MtlsAuthConfig, SourceFormat, load_str};
-use serde_json::json;
 use rustls::pki_types::UnixTime;
+use serde_json::json;
 use uuid::Uuid;
 
 fn id(s: &str) -> Uuid {
@@ -77,7 +77,10 @@ fn three_foreign_key_forms_resolve_alike() {
     assert_eq!(a, b);
     assert_eq!(a, c);
     assert_eq!(a.routes()[0].service, Some(id(SERVICE_ID)));
-    assert_eq!(a.mtls_auth_credentials().next().unwrap().consumer, id(CONSUMER_ID));
+    assert_eq!(
+        a.mtls_auth_credentials().next().unwrap().consumer,
+        id(CONSUMER_ID)
+    );
     assert_eq!(
         a.acl_groups_of(id(CONSUMER_ID)).collect::<Vec<_>>(),
         ["admins"]
@@ -225,5 +228,37 @@ fn builder_reports_errors_with_paths() {
     assert_eq!(
         paths,
         ["services[0].routes[0].snis[0]", "plugins[0].config"]
+    );
+}
+
+#[test]
+fn records_round_trip_and_report_under_their_paths() {
+    let ca = ca("Root");
+    let (config, _) = load_str(&mtls_example(&ca.pem)).unwrap();
+    // Every entity as a flat record loads back to the same configuration.
+    let again = Loader::new().load_records(config.records()).unwrap();
+    assert_eq!(again, config);
+    // The declarative document too.
+    let doc = config.to_document();
+    let (from_doc, _) = Loader::new().load_value(&doc).unwrap();
+    assert_eq!(from_doc, config);
+    // A new record's errors come under its own path.
+    let bad = mtls_kong_config::Record {
+        kind: mtls_kong_config::Kind::Route,
+        value: json!({"name": "x", "paths": ["nope"], "service": "missing"}),
+        path: String::new(),
+    };
+    let errors = Loader::new()
+        .load_records(config.records().chain([bad]))
+        .unwrap_err();
+    let lines: Vec<String> = errors.errors().iter().map(ToString::to_string).collect();
+    assert!(
+        lines
+            .contains(&"paths[0]: should start with: / (fixed path) or ~/ (regex path)".to_owned()),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"service: no service with id or name \"missing\"".to_owned()),
+        "{lines:?}"
     );
 }

@@ -30,7 +30,7 @@ use rustls::pki_types::UnixTime;
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::error::{Errors, LoadError, Warning};
+use crate::error::{ConfigErrors, Errors, LoadError, Warning};
 use crate::plugins::SkipList;
 use crate::resolve::{self, Options};
 
@@ -203,7 +203,13 @@ impl Loader {
     pub fn load_value(&self, document: &Value) -> Result<(Config, Vec<Warning>), LoadError> {
         let mut errors = Errors::default();
         let now = self.now.unwrap_or_else(UnixTime::now);
-        let walked = walk::document(document, &self.skip_plugins, now, &self.provider, &mut errors);
+        let walked = walk::document(
+            document,
+            &self.skip_plugins,
+            now,
+            &self.provider,
+            &mut errors,
+        );
         let warnings = walked.warnings();
         let options = Options {
             now,
@@ -213,6 +219,45 @@ impl Loader {
         };
         let config = resolve::resolve(walked.records, &options, errors)?;
         Ok((config, warnings))
+    }
+}
+
+/// One record as written, for [`Loader::load_records`]: its kind, its JSON, and the path
+/// errors about it are reported under (`""` for the record itself, as an Admin API body).
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// The entity's kind.
+    pub kind: crate::entities::Kind,
+    /// The record, as Kong's JSON (nested entities are not read here).
+    pub value: Value,
+    /// Where errors about it are reported.
+    pub path: String,
+}
+
+impl Loader {
+    /// Loads flat records (no nesting, references by id or name), as a store or the Admin
+    /// API holds them: the same checks as a file, with errors under each record's path.
+    /// Stored certificates may carry their `snis` list (it is derived, and ignored here).
+    pub fn load_records(
+        &self,
+        records: impl IntoIterator<Item = Record>,
+    ) -> Result<Config, ConfigErrors> {
+        let mut errors = Errors::default();
+        let now = self.now.unwrap_or_else(UnixTime::now);
+        let walked = walk::records(
+            records,
+            &self.skip_plugins,
+            now,
+            &self.provider,
+            &mut errors,
+        );
+        let options = Options {
+            now,
+            format_version: FormatVersion::V3_0,
+            provider: &self.provider,
+            trusted_ips: self.trusted_ips.clone(),
+        };
+        resolve::resolve(walked, &options, errors)
     }
 }
 

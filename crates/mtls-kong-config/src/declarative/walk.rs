@@ -307,6 +307,54 @@ impl Walker<'_> {
     }
 }
 
+/// Reads flat records (from a store or an Admin API body): each with its kind's schema, no
+/// nesting; a plugin outside the family is an error unless skipped.
+pub(crate) fn records(
+    records: impl IntoIterator<Item = super::Record>,
+    skip: &SkipList,
+    now: UnixTime,
+    provider: &CryptoProvider,
+    errors: &mut Errors,
+) -> Records {
+    let ctx = Context {
+        now,
+        format_version: FormatVersion::V3_0,
+        provider,
+        exists: &never,
+    };
+    let mut out = Records::default();
+    for record in records {
+        if record.kind == Kind::Plugin
+            && written_name(&record.value).is_some_and(|n| skip.contains(n))
+        {
+            continue;
+        }
+        let derived: &[&str] = if record.kind == Kind::Certificate {
+            &["snis"]
+        } else {
+            &[]
+        };
+        if let Some(read) = read_kind(
+            record.kind,
+            &record.value,
+            &record.path,
+            derived,
+            &ctx,
+            errors,
+        ) {
+            out.push(
+                record.kind,
+                Written {
+                    path: record.path,
+                    record: read,
+                    parent: None,
+                },
+            );
+        }
+    }
+    out
+}
+
 /// Reads one record of `kind` with its schema.
 pub(crate) fn read_kind(
     kind: Kind,

@@ -67,13 +67,16 @@ impl Certificate {
 
 fn parse_pair(cert: &str, key: &str) -> Result<ChainAndKey, String> {
     let chain = parse_chain(cert)?;
-    let key = PrivateKeyDer::from_pem_slice(key.as_bytes()).map_err(|e| format!("invalid key: {e}"))?;
+    let key =
+        PrivateKeyDer::from_pem_slice(key.as_bytes()).map_err(|e| format!("invalid key: {e}"))?;
     Ok((chain, Arc::new(key)))
 }
 
 fn parse_chain(cert: &str) -> Result<Vec<CertificateDer<'static>>, String> {
     match CertificateDer::pem_slice_iter(cert.as_bytes()).collect::<Result<Vec<_>, _>>() {
-        Ok(chain) if chain.is_empty() => Err("invalid certificate: no PEM CERTIFICATE block".into()),
+        Ok(chain) if chain.is_empty() => {
+            Err("invalid certificate: no PEM CERTIFICATE block".into())
+        }
         Ok(chain) => Ok(chain),
         Err(e) => Err(format!("invalid certificate: {e}")),
     }
@@ -136,7 +139,9 @@ fn check_pair(
 ) {
     let cert_path = join(path, cert_field);
     let key_path = join(path, key_field);
-    let chain = parse_chain(cert).map_err(|e| errors.push(&cert_path, e)).ok();
+    let chain = parse_chain(cert)
+        .map_err(|e| errors.push(&cert_path, e))
+        .ok();
     let private_key = if key.trim().is_empty() {
         errors.push(&key_path, "required field missing");
         None
@@ -175,7 +180,9 @@ pub struct Sni {
 
 const SNI_FIELDS: &[Field] = &[
     Field::new("id", Type::Uuid),
-    Field::new("name", Type::String).required().check(checks::sni),
+    Field::new("name", Type::String)
+        .required()
+        .check(checks::sni),
     Field::new("certificate", Type::Foreign("certificates")),
     Field::new("tags", STRINGS),
 ];

@@ -155,7 +155,11 @@ pub fn regex_path(pattern: &str) -> Result<(), String> {
         .map(|_| ())
         .map_err(|e| {
             let detail = e.to_string();
-            let last = detail.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+            let last = detail
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("");
             format!("invalid regex: {pattern:?}: {}", last.trim())
         })
 }

@@ -54,7 +54,9 @@ impl Entity for Consumer {
 const CREDENTIAL_FIELDS: &[Field] = &[
     Field::new("id", Type::Uuid),
     Field::new("consumer", Type::Foreign("consumers")),
-    Field::new("subject_name", Type::String).required().check(checks::present),
+    Field::new("subject_name", Type::String)
+        .required()
+        .check(checks::present),
     Field::new("ca_certificate", Type::Foreign("ca_certificates")),
     Field::new("tags", STRINGS),
 ];
@@ -95,7 +97,9 @@ impl Entity for Credential {
             "{}\0{}\0{}",
             self.consumer,
             self.subject_name,
-            self.ca_certificate.map(|c| c.to_string()).unwrap_or_default()
+            self.ca_certificate
+                .map(|c| c.to_string())
+                .unwrap_or_default()
         ))
     }
 }
@@ -131,7 +135,9 @@ impl AclGroup {
 const ACL_FIELDS: &[Field] = &[
     Field::new("id", Type::Uuid),
     Field::new("consumer", Type::Foreign("consumers")),
-    Field::new("group", Type::String).required().check(checks::present),
+    Field::new("group", Type::String)
+        .required()
+        .check(checks::present),
     Field::new("tags", STRINGS),
 ];
 

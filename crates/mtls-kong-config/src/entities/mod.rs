@@ -2,9 +2,9 @@
 //! its schema and its checks. The declarative loader, the Admin API and the database all read
 //! and write these; nothing else models an entity.
 
-pub(crate) mod checks;
 mod ca_certificate;
 mod certificate;
+pub(crate) mod checks;
 mod consumer;
 mod plugin;
 mod route;
@@ -259,9 +259,10 @@ impl AnyEntity {
             Kind::MtlsAuthCredential => {
                 Self::Credential(CredentialKind::MtlsAuth, serde_json::from_value(value)?)
             }
-            Kind::HeaderCertAuthCredential => {
-                Self::Credential(CredentialKind::HeaderCertAuth, serde_json::from_value(value)?)
-            }
+            Kind::HeaderCertAuthCredential => Self::Credential(
+                CredentialKind::HeaderCertAuth,
+                serde_json::from_value(value)?,
+            ),
             Kind::Acl => Self::Acl(serde_json::from_value(value)?),
             Kind::Plugin => Self::Plugin(serde_json::from_value(value)?),
         })

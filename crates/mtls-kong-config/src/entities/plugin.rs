@@ -250,7 +250,10 @@ impl Entity for PluginInstance {
         Some(format!(
             "{}\0{}\0{}\0{}",
             self.name(),
-            self.scope.service.map(|s| s.to_string()).unwrap_or_default(),
+            self.scope
+                .service
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
             self.scope.route.map(|r| r.to_string()).unwrap_or_default(),
             self.instance_name.as_deref().unwrap_or_default()
         ))

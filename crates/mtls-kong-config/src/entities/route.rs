@@ -122,9 +122,12 @@ const FIELDS: &[Field] = &[
     )
     .default(Default::Int(0)),
     Field::new("path_handling", Type::OneOf(&["v0", "v1"])).default(Default::Str("v0")),
-    Field::new("https_redirect_status_code", Type::Integer { min: 0, max: 999 })
-        .default(Default::Int(426))
-        .check(redirect_code),
+    Field::new(
+        "https_redirect_status_code",
+        Type::Integer { min: 0, max: 999 },
+    )
+    .default(Default::Int(426))
+    .check(redirect_code),
     Field::new("request_buffering", Type::Boolean).default(Default::Bool(true)),
     Field::new("response_buffering", Type::Boolean).default(Default::Bool(true)),
     Field::new("tags", STRINGS),

@@ -70,13 +70,18 @@ fn tls_protocol(protocol: Protocol) -> bool {
     )
 }
 
-const TIMEOUT: Type = Type::Integer { min: 1, max: MAX_I32 };
+const TIMEOUT: Type = Type::Integer {
+    min: 1,
+    max: MAX_I32,
+};
 
 const FIELDS: &[Field] = &[
     Field::new("id", Type::Uuid),
     Field::new("name", Type::String).check(checks::utf8_name),
     Field::new("protocol", PROTOCOL).default(Default::Str("http")),
-    Field::new("host", Type::String).required().check(checks::hostname),
+    Field::new("host", Type::String)
+        .required()
+        .check(checks::hostname),
     Field::new("port", PORT).default(Default::Int(80)),
     Field::new("path", Type::String),
     Field::new("retries", Type::Integer { min: 0, max: 32767 }).default(Default::Int(5)),
@@ -107,7 +112,13 @@ impl Entity for Service {
         &SCHEMA
     }
 
-    fn read(value: &Value, path: &str, skip: &[&str], _: &Context<'_>, errors: &mut Errors) -> Option<Map<String, Value>> {
+    fn read(
+        value: &Value,
+        path: &str,
+        skip: &[&str],
+        _: &Context<'_>,
+        errors: &mut Errors,
+    ) -> Option<Map<String, Value>> {
         let Value::Object(written) = value else {
             errors.push(path, "expected a record");
             return None;
@@ -131,10 +142,16 @@ impl Entity for Service {
         }
         match parse_url(url) {
             Ok(address) => {
-                expanded.insert("protocol".into(), Value::String(address.protocol.as_str().into()));
+                expanded.insert(
+                    "protocol".into(),
+                    Value::String(address.protocol.as_str().into()),
+                );
                 expanded.insert("host".into(), Value::String(address.host));
                 expanded.insert("port".into(), Value::Number(address.port.into()));
-                expanded.insert("path".into(), address.path.map_or(Value::Null, Value::String));
+                expanded.insert(
+                    "path".into(),
+                    address.path.map_or(Value::Null, Value::String),
+                );
             }
             Err(message) => {
                 errors.push(&url_path, message);
@@ -142,7 +159,14 @@ impl Entity for Service {
             }
         }
         expanded.remove("url");
-        read_record(FIELDS, SCHEMA.ignored, skip, &Value::Object(expanded), path, errors)
+        read_record(
+            FIELDS,
+            SCHEMA.ignored,
+            skip,
+            &Value::Object(expanded),
+            path,
+            errors,
+        )
     }
 
     fn id(&self) -> Uuid {

@@ -376,7 +376,9 @@ pub(crate) const HEADER_CERT_AUTH_FIELDS: &[Field] = auth_fields![
     Field::new("certificate_header_name", Type::String).required(),
     Field::new("certificate_header_format", Type::OneOf(HEADER_FORMATS)).required(),
     Field::new("secure_source", Type::Boolean).default(Default::Bool(true)),
-    Field::new("trusted_ips", STRINGS).check(trusted_ip).strict(),
+    Field::new("trusted_ips", STRINGS)
+        .check(trusted_ip)
+        .strict(),
 ];
 
 fn seconds(value: f64) -> Duration {

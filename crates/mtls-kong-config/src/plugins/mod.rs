@@ -174,7 +174,11 @@ mod tests {
             let again = serde_json::to_value(&config).unwrap();
             assert_eq!(PluginConfig::decode(name, again).unwrap(), config, "{name}");
         }
-        let m = PluginConfig::decode("mtls-auth", serde_json::to_value(MtlsAuthConfig::new(vec![])).unwrap()).unwrap();
+        let m = PluginConfig::decode(
+            "mtls-auth",
+            serde_json::to_value(MtlsAuthConfig::new(vec![])).unwrap(),
+        )
+        .unwrap();
         assert_eq!(m, PluginConfig::MtlsAuth(MtlsAuthConfig::new(vec![])));
         assert!(unknown_plugin_message("mtls_auth").contains("did you mean 'mtls-auth'"));
     }

@@ -71,7 +71,13 @@ impl SkipList {
 pub(crate) fn near_miss(name: &str) -> Option<&'static str> {
     let fold = |s: &str| -> String {
         s.chars()
-            .map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() })
+            .map(|c| {
+                if c == '_' {
+                    '-'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
             .collect()
     };
     let folded = fold(name);

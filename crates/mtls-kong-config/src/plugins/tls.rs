@@ -25,7 +25,10 @@ pub struct TlsHandshakeModifierConfig {
 
 /// The `config` fields of tls-handshake-modifier.
 pub(crate) const TLS_HANDSHAKE_MODIFIER_FIELDS: &[Field] =
-    &[Field::new("tls_client_certificate", Type::OneOf(&["REQUEST"])).default(Default::Str("REQUEST"))];
+    &[
+        Field::new("tls_client_certificate", Type::OneOf(&["REQUEST"]))
+            .default(Default::Str("REQUEST")),
+    ];
 
 /// `tls-metadata-headers` (priority 996): the client certificate's details as upstream
 /// headers.

@@ -144,9 +144,12 @@ fn default_value(field: &Field) -> Value {
         Default::Int(n) => Value::Number(n.into()),
         Default::Number(n) => Number::from_f64(n).map_or(Value::Null, Value::Number),
         Default::Str(s) => Value::String(s.to_owned()),
-        Default::Strings(items) => {
-            Value::Array(items.iter().map(|s| Value::String((*s).to_owned())).collect())
-        }
+        Default::Strings(items) => Value::Array(
+            items
+                .iter()
+                .map(|s| Value::String((*s).to_owned()))
+                .collect(),
+        ),
         Default::EmptyMap => Value::Object(Map::new()),
         Default::Record => match field.ty {
             Type::Record(fields) => {
@@ -223,7 +226,9 @@ pub fn read_value(ty: &Type, value: &Value, path: &str, errors: &mut Errors) -> 
             ),
         },
         Type::Foreign(_) => read_reference(value, path, errors),
-        Type::Record(fields) => read_record(fields, &[], &[], value, path, errors).map(Value::Object),
+        Type::Record(fields) => {
+            read_record(fields, &[], &[], value, path, errors).map(Value::Object)
+        }
     }
 }
 
@@ -364,8 +369,17 @@ mod tests {
             );
         }
         let (out, _) = read(json!({"name": "a", "service": "billing"}));
-        assert_eq!(Value::Object(out.unwrap())["service"], json!({"name": "billing"}));
+        assert_eq!(
+            Value::Object(out.unwrap())["service"],
+            json!({"name": "billing"})
+        );
         let (_, errors) = read(json!({"name": "a", "service": {"id": "x", "y": 1}}));
-        assert_eq!(errors, ["x.service.id: expected a valid UUID", "x.service.y: unknown field"]);
+        assert_eq!(
+            errors,
+            [
+                "x.service.id: expected a valid UUID",
+                "x.service.y: unknown field"
+            ]
+        );
     }
 }
