@@ -5,6 +5,7 @@
 //! Everything here panics if rcgen fails: these are for tests. The demo signs through the
 //! `try_` forms of [`CertSpec`].
 
+use pki_types::PrivateKeyDer;
 use rcgen::{CertificateParams, KeyPair, KeyUsagePurpose};
 use time::{Duration, OffsetDateTime};
 
@@ -144,6 +145,16 @@ pub fn expired_ca() -> Node {
 /// A self-signed leaf for `leaf.example.test`: not a CA, offered where a CA is expected.
 pub fn leaf_as_ca() -> Node {
     CertSpec::names(&["leaf.example.test"]).self_signed()
+}
+
+/// A private key (PKCS#8 DER) that matches no certificate.
+///
+/// # Panics
+/// If rcgen cannot generate a key.
+#[allow(clippy::expect_used)]
+pub fn unrelated_key() -> PrivateKeyDer<'static> {
+    let key = KeyPair::generate().expect("a P-256 key");
+    PrivateKeyDer::Pkcs8(key.serialize_der().into())
 }
 
 /// A private key (PEM) that matches no certificate.
