@@ -2,12 +2,15 @@
 //! a directory, starts an echo upstream and the gateway on loopback (ephemeral ports), and
 //! prints curl commands; `--self-test` sends the requests itself and checks the answers.
 
-mod pki;
 mod selftest;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// The demo's PKI ships in the binary: it is the test PKI crate's `demo` module.
+use mtls_test_pki::demo as pki;
+use mtls_test_pki::servers::echo;
 
 use crate::serve;
 
@@ -205,7 +208,7 @@ async fn demo(args: &Args) -> ExitCode {
         Ok(a) => a,
         Err(e) => return fail(e),
     };
-    tokio::spawn(serve::echo::serve(echo_listener, echo_stopped));
+    tokio::spawn(echo::serve(echo_listener, echo_stopped));
 
     let config = dir.join("kong.yaml");
     if let Err(e) = std::fs::write(&config, kong_yaml(&pki, echo_addr)) {

@@ -98,6 +98,17 @@ impl TempDir {
         self.write(name, text).to_string_lossy().into_owned()
     }
 
+    /// Writes `node`'s chain to `dir/NAME.crt` and its key to `dir/NAME.key`; returns their
+    /// paths.
+    ///
+    /// # Panics
+    /// If they cannot be written.
+    #[allow(clippy::expect_used)]
+    pub fn save(&self, node: &Node, name: &str) -> (PathBuf, PathBuf) {
+        let pair = node.save(&self.0, name).expect("writes the chain and key");
+        (pair.cert_path, pair.key_path)
+    }
+
     /// `dir/NAME` (not created).
     pub fn path(&self, name: &str) -> PathBuf {
         self.0.join(name)
