@@ -25,7 +25,7 @@ use mtls_gateway::revocation::{
     Source, Verdict,
 };
 use mtls_gateway::{Decider, Decision, RequestFacts, RoutePlugins};
-use mtls_test_pki::{CertSpec, CrlSpec, Node};
+use mtls_test_pki::{CertSpec, CrlSpec, Node, openssl_available};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -117,21 +117,6 @@ impl Drop for OpensslResponder {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn openssl_available() -> bool {
-    let found = Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("MTLS_REQUIRE_OPENSSL").is_none(),
-            "openssl is required (MTLS_REQUIRE_OPENSSL is set) but not found"
-        );
-        eprintln!("openssl not found: skipped");
-    }
-    found
 }
 
 /// Starts `openssl ocsp` on `port` with `good` valid and `revoked` revoked.

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 pub use crate::files::Pair;
+use crate::named::try_client_profile as client;
 use crate::{CertSpec, Node};
 
 /// Every certificate of the demo.
@@ -25,14 +26,6 @@ pub struct Pki {
 
 fn ca(cn: &str) -> CertSpec {
     CertSpec::ca(cn).org("mtls demo").aki()
-}
-
-fn client(cn: &str, email: Option<&str>) -> Result<CertSpec, rcgen::Error> {
-    let spec = CertSpec::new().cn(cn).aki().client_auth();
-    match email {
-        Some(email) => spec.try_email(email),
-        None => Ok(spec),
-    }
 }
 
 /// `localhost` and 127.0.0.1, CN localhost, serverAuth, authorityKeyIdentifier.

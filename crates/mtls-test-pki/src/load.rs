@@ -7,6 +7,7 @@ use rcgen::KeyUsagePurpose;
 
 use crate::CertSpec;
 use crate::files::write_file;
+use crate::named::try_client_profile;
 
 /// The client certificate's email SAN (the consumer's `subject_name`).
 pub const CLIENT_EMAIL: &str = "client@example.test";
@@ -23,12 +24,8 @@ fn ca(cn: &str) -> CertSpec {
 }
 
 fn client() -> Result<CertSpec, rcgen::Error> {
-    Ok(CertSpec::new()
-        .cn("bench-client")
-        .try_email(CLIENT_EMAIL)?
-        .client_auth()
-        .key_usages(&[KeyUsagePurpose::DigitalSignature])
-        .aki())
+    Ok(try_client_profile("bench-client", Some(CLIENT_EMAIL))?
+        .key_usages(&[KeyUsagePurpose::DigitalSignature]))
 }
 
 /// Generates the PKI and writes it to `dir`, which must exist: `root-ca.crt`,

@@ -39,11 +39,20 @@ pub fn leaf_profile(cn: Option<&str>) -> CertSpec {
 }
 
 /// A client certificate: CN, an email SAN when given, clientAuth, authorityKeyIdentifier.
+///
+/// # Panics
+/// If `email` is not IA5 text.
+#[allow(clippy::expect_used)]
 pub fn client_profile(cn: &str, email: Option<&str>) -> CertSpec {
+    try_client_profile(cn, email).expect("an IA5 email address")
+}
+
+/// [`client_profile`] without the panic.
+pub fn try_client_profile(cn: &str, email: Option<&str>) -> Result<CertSpec, rcgen::Error> {
     let spec = CertSpec::new().cn(cn).aki().client_auth();
     match email {
-        Some(email) => spec.email(email),
-        None => spec,
+        Some(email) => spec.try_email(email),
+        None => Ok(spec),
     }
 }
 

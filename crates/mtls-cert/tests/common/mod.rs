@@ -26,16 +26,6 @@ impl Entity for Node {
     }
 }
 
-/// [`ca_profile`]'s rcgen parameters.
-pub fn ca_params(cn: &str) -> rcgen::CertificateParams {
-    ca_profile(cn).into_params()
-}
-
-/// [`leaf_profile`]'s rcgen parameters.
-pub fn leaf_params(cn: Option<&str>) -> rcgen::CertificateParams {
-    leaf_profile(cn).into_params()
-}
-
 pub fn set(cas: &[&Node]) -> CaSet {
     CaSet::new(cas.iter().map(|n| n.ca_entity()).collect()).expect("set")
 }

@@ -135,6 +135,23 @@ where
     )
 }
 
+/// One exchange on `io`, at most 10 s.
+async fn timed<S>(io: S, host: &str, path: &str, headers: &[(&str, &str)], resumed: bool) -> Resp
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (status, body, content_type) =
+        tokio::time::timeout(Duration::from_secs(10), exchange(io, host, path, headers))
+            .await
+            .unwrap();
+    Resp {
+        status,
+        body,
+        content_type,
+        resumed,
+    }
+}
+
 /// One GET over TLS to `addr` with SNI and Host `sni` (10 s for the handshake, 10 s for the
 /// exchange).
 pub fn https_with(
@@ -155,16 +172,7 @@ pub fn https_with(
         .unwrap()
         .unwrap();
         let resumed = tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
-        let (status, body, content_type) =
-            tokio::time::timeout(Duration::from_secs(10), exchange(tls, sni, path, headers))
-                .await
-                .unwrap();
-        Resp {
-            status,
-            body,
-            content_type,
-            resumed,
-        }
+        timed(tls, sni, path, headers, resumed).await
     })
 }
 
@@ -183,15 +191,6 @@ pub fn https(
 pub fn http(addr: SocketAddr, host: &str, path: &str, headers: &[(&str, &str)]) -> Resp {
     runtime().block_on(async {
         let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let (status, body, content_type) =
-            tokio::time::timeout(Duration::from_secs(10), exchange(tcp, host, path, headers))
-                .await
-                .unwrap();
-        Resp {
-            status,
-            body,
-            content_type,
-            resumed: false,
-        }
+        timed(tcp, host, path, headers, false).await
     })
 }
