@@ -10,11 +10,11 @@ use std::hint::black_box;
 
 use base64::Engine as _;
 use criterion::{Criterion, criterion_group, criterion_main};
-use mtls_benches::Pki;
 use mtls_header::{HeaderFormat, Limits, decode_headers, encode};
+use mtls_test_pki::ClientChain;
 
 fn bench(c: &mut Criterion) {
-    let pki = Pki::generate().expect("test PKI");
+    let pki = ClientChain::generate().expect("test PKI");
     let leaf = pki.leaf.as_ref();
     let intermediate = pki.intermediate.as_ref();
     let limits = Limits::default();

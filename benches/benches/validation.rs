@@ -7,12 +7,12 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use mtls_benches::Pki;
 use mtls_cert::pki_types::UnixTime;
 use mtls_cert::{CaCertificate, CaSet, Certificate, ValidationCache, ValidationOptions};
+use mtls_test_pki::ClientChain;
 
 fn validation(c: &mut Criterion) {
-    let pki = Pki::generate().expect("pki");
+    let pki = ClientChain::generate().expect("pki");
     let now = UnixTime::now();
     let root = Certificate::from_der(&pki.root).unwrap();
     let set = CaSet::new(vec![

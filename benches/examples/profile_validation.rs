@@ -4,9 +4,9 @@
 //! the median of the per-block ratios: load that drifts during the run hits both sides alike.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use mtls_benches::Pki;
 use mtls_cert::pki_types::UnixTime;
 use mtls_cert::{CaCertificate, CaSet, Certificate, ValidationOptions};
+use mtls_test_pki::ClientChain;
 
 fn main() {
     let bare = std::env::args().any(|a| a == "bare");
@@ -14,7 +14,7 @@ fn main() {
         .filter_map(|a| a.parse().ok())
         .next()
         .unwrap_or(200);
-    let pki = Pki::generate().unwrap();
+    let pki = ClientChain::generate().unwrap();
     let now = UnixTime::now();
     let root = Certificate::from_der(&pki.root).unwrap();
     let set = CaSet::new(vec![CaCertificate::trusted(uuid::Uuid::new_v4(), root)]).unwrap();

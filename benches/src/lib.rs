@@ -1,58 +1,7 @@
-//! Benchmarks for the mtls workspace live in `benches/`; this library only holds the test PKI
-//! they share.
+//! Shared fixtures of the benchmarks in `benches/`: in-memory TLS handshakes
+//! ([`handshake`]), Kong configurations at scale ([`scale`]) and the SNI map configuration
+//! ([`sni`]). Their certificates come from the workspace's test PKI crate, `mtls-test-pki`.
 #![forbid(unsafe_code)]
-
-use mtls_cert::pki_types::CertificateDer;
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType,
-};
-
-/// A P-256 root, an intermediate and a client leaf: the chain a client presents is
-/// `[leaf, intermediate]`.
-#[derive(Debug)]
-pub struct Pki {
-    /// The root CA certificate (DER).
-    pub root: CertificateDer<'static>,
-    /// The intermediate CA certificate (DER).
-    pub intermediate: CertificateDer<'static>,
-    /// The client leaf certificate (DER).
-    pub leaf: CertificateDer<'static>,
-}
-
-fn ca(cn: &str) -> Result<CertificateParams, rcgen::Error> {
-    let mut p = CertificateParams::new(Vec::<String>::new())?;
-    p.distinguished_name.push(DnType::CommonName, cn);
-    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    Ok(p)
-}
-
-impl Pki {
-    /// Generates the PKI (P-256 keys, rcgen's default algorithm).
-    pub fn generate() -> Result<Self, rcgen::Error> {
-        let root_key = KeyPair::generate()?;
-        let root_params = ca("Bench Root")?;
-        let root = root_params.self_signed(&root_key)?;
-        let root_issuer = Issuer::new(root_params, &root_key);
-        let int_key = KeyPair::generate()?;
-        let int_params = ca("Bench Issuing CA")?;
-        let intermediate = int_params.signed_by(&int_key, &root_issuer)?;
-        let int_issuer = Issuer::new(int_params, &int_key);
-        let leaf_key = KeyPair::generate()?;
-        let mut leaf_params = CertificateParams::new(Vec::<String>::new())?;
-        leaf_params
-            .distinguished_name
-            .push(DnType::CommonName, "kongclient");
-        leaf_params.subject_alt_names =
-            vec![SanType::Rfc822Name("client@example.test".try_into()?)];
-        let leaf = leaf_params.signed_by(&leaf_key, &int_issuer)?;
-        Ok(Self {
-            root: root.der().clone(),
-            intermediate: intermediate.der().clone(),
-            leaf: leaf.der().clone(),
-        })
-    }
-}
 
 /// In-memory TLS handshakes for the handshake benchmark (`benches/benches/handshake.rs`) and
 /// its profiling example (`benches/examples/profile_handshake.rs`): rustls'
@@ -83,10 +32,6 @@ pub mod handshake {
 
     use mtls_cert::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
     use mtls_gateway::{CompileOptions, Decision, RequestFacts, ServerCertificates, Snapshot};
-    use rcgen::{
-        BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
-        SanType, SerialNumber,
-    };
     use rustls::client::{ResolvesClientCert, Resumption};
     use rustls::crypto::CryptoProvider;
     use rustls::pki_types::UnixTime;
@@ -115,101 +60,17 @@ pub mod handshake {
         Arc::new(rustls::crypto::aws_lc_rs::default_provider())
     }
 
-    fn ca_params(cn: &str) -> Result<CertificateParams, rcgen::Error> {
-        let mut p = CertificateParams::new(Vec::<String>::new())?;
-        p.distinguished_name.push(DnType::CommonName, cn);
-        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        Ok(p)
-    }
+    /// The PKI of every handshake: root -> intermediate -> client leaf ([`CONSUMER`],
+    /// [`CLIENT_EMAIL`]) and server leaf ([`SNI`]).
+    pub type HandshakePki = mtls_test_pki::MutualPki;
 
-    fn client_params(serial: u64) -> Result<CertificateParams, rcgen::Error> {
-        let mut p = CertificateParams::new(Vec::<String>::new())?;
-        p.distinguished_name.push(DnType::CommonName, CONSUMER);
-        p.subject_alt_names = vec![SanType::Rfc822Name(CLIENT_EMAIL.try_into()?)];
-        p.serial_number = Some(SerialNumber::from(serial));
-        Ok(p)
-    }
-
-    /// A P-256 PKI for handshakes: root -> intermediate -> client leaf, and root ->
-    /// intermediate -> server leaf (`api.example.test`). Chains are `[leaf, intermediate]`.
-    pub struct HandshakePki {
-        /// The root (the only trust anchor, on both sides).
-        pub root: CertificateDer<'static>,
-        /// The root as PEM (for the gateway's `ca_certificates` entity).
-        pub root_pem: String,
-        /// The intermediate that issued both leaves.
-        pub intermediate: CertificateDer<'static>,
-        /// The server's chain, leaf first.
-        pub server_chain: Vec<CertificateDer<'static>>,
-        /// The server's private key (PKCS#8).
-        pub server_key: PrivatePkcs8KeyDer<'static>,
-        /// The client's chain, leaf first (serial 1).
-        pub client_chain: Vec<CertificateDer<'static>>,
-        /// The client's private key (PKCS#8); every client leaf of [`Self::client_chain_with_serial`]
-        /// uses it.
-        pub client_key: PrivatePkcs8KeyDer<'static>,
-        intermediate_issuer: Issuer<'static, KeyPair>,
-        client_key_pair: KeyPair,
-    }
-
-    impl std::fmt::Debug for HandshakePki {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.debug_struct("HandshakePki").finish_non_exhaustive()
-        }
-    }
-
-    impl HandshakePki {
-        /// Generates the PKI.
-        pub fn generate() -> Result<Self, Error> {
-            let root_key = KeyPair::generate()?;
-            let root_params = ca_params("Bench Root")?;
-            let root = root_params.self_signed(&root_key)?;
-            let root_issuer = Issuer::new(root_params, &root_key);
-            let int_key = KeyPair::generate()?;
-            let int_params = ca_params("Bench Issuing CA")?;
-            let intermediate = int_params.signed_by(&int_key, &root_issuer)?;
-            let intermediate_issuer = Issuer::new(int_params, int_key);
-            let server_key = KeyPair::generate()?;
-            let server = CertificateParams::new(vec![SNI.to_owned()])?
-                .signed_by(&server_key, &intermediate_issuer)?;
-            let client_key_pair = KeyPair::generate()?;
-            let client = client_params(1)?.signed_by(&client_key_pair, &intermediate_issuer)?;
-            Ok(Self {
-                root: root.der().clone(),
-                root_pem: root.pem(),
-                intermediate: intermediate.der().clone(),
-                server_chain: vec![server.der().clone(), intermediate.der().clone()],
-                server_key: PrivatePkcs8KeyDer::from(server_key.serialize_der()),
-                client_chain: vec![client.der().clone(), intermediate.der().clone()],
-                client_key: PrivatePkcs8KeyDer::from(client_key_pair.serialize_der()),
-                intermediate_issuer,
-                client_key_pair,
-            })
-        }
-
-        /// Another client chain: the same names and key as [`Self::client_chain`], another
-        /// serial number, so different bytes (a validation-cache miss).
-        pub fn client_chain_with_serial(
-            &self,
-            serial: u64,
-        ) -> Result<Vec<CertificateDer<'static>>, Error> {
-            let leaf = client_params(serial)?
-                .signed_by(&self.client_key_pair, &self.intermediate_issuer)?;
-            Ok(vec![leaf.der().clone(), self.intermediate.clone()])
-        }
-
-        /// The gateway's configuration (Kong's declarative format): the root as a
-        /// `ca_certificates` entity, one https route on [`SNI`] with mtls-auth (that CA,
-        /// `revocation_check_mode: SKIP`), one consumer mapped by the client's email SAN.
-        pub fn gateway_yaml(&self) -> String {
-            let pem: String = self
-                .root_pem
-                .lines()
-                .map(|l| format!("      {l}\n"))
-                .collect();
-            format!(
-                r#"_format_version: "3.0"
+    /// The gateway's configuration (Kong's declarative format): the root as a
+    /// `ca_certificates` entity, one https route on [`SNI`] with mtls-auth (that CA,
+    /// `revocation_check_mode: SKIP`), one consumer mapped by the client's email SAN.
+    pub fn gateway_yaml(root_pem: &str) -> String {
+        let pem: String = root_pem.lines().map(|l| format!("      {l}\n")).collect();
+        format!(
+            r#"_format_version: "3.0"
 ca_certificates:
   - id: {CA_ID}
     cert: |
@@ -232,8 +93,7 @@ consumers:
       - subject_name: {CLIENT_EMAIL}
         ca_certificate: {CA_ID}
 "#
-            )
-        }
+        )
     }
 
     /// A client certificate resolver serving a list of certificates in turn (one per
@@ -437,7 +297,7 @@ consumers:
     impl Fixture {
         /// Generates the PKI and builds every configuration.
         pub fn new() -> Result<Self, Error> {
-            let pki = HandshakePki::generate()?;
+            let pki = HandshakePki::generate(SNI)?;
             let provider = provider();
             let server_key = ServerCertificates::load_key(
                 pki.server_chain.clone(),
@@ -475,7 +335,7 @@ consumers:
                     .with_cert_resolver(resolver()),
             )?;
 
-            let (config, warnings) = mtls_gateway::config::load_str(&pki.gateway_yaml())?;
+            let (config, warnings) = mtls_gateway::config::load_str(&gateway_yaml(&pki.root_pem))?;
             if !warnings.is_empty() {
                 return Err(format!("configuration warnings: {warnings:?}").into());
             }
@@ -534,7 +394,9 @@ consumers:
                     let chains = (0..iterations.max(1))
                         .map(|_| {
                             let serial = self.serials.fetch_add(1, Ordering::Relaxed);
-                            self.pki.client_chain_with_serial(serial)
+                            self.pki
+                                .client_chain_with_serial(serial)
+                                .map_err(Error::from)
                         })
                         .collect::<Result<Vec<_>, _>>()?;
                     self.certs.replace(chains);
@@ -816,14 +678,10 @@ pub mod scale {
     }
 
     /// A self-signed P-256 CA certificate (PEM) for [`kong_config_json`].
-    pub fn ca_pem() -> Result<String, rcgen::Error> {
-        let key = rcgen::KeyPair::generate()?;
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new())?;
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "Scale Root");
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        Ok(params.self_signed(&key)?.pem())
+    pub fn ca_pem() -> Result<String, mtls_test_pki::rcgen::Error> {
+        Ok(mtls_test_pki::CertSpec::ca("Scale Root")
+            .try_self_signed()?
+            .pem())
     }
 }
 

@@ -2,12 +2,16 @@
 //! a directory, starts an echo upstream and the gateway on loopback (ephemeral ports), and
 //! prints curl commands; `--self-test` sends the requests itself and checks the answers.
 
-mod pki;
 mod selftest;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// The demo's PKI ships in the binary: it is the test PKI crate's `demo` module.
+use mtls_test_pki::demo as pki;
+use mtls_test_pki::servers::echo;
+use mtls_test_pki::yaml_block;
 
 use crate::serve;
 
@@ -24,15 +28,6 @@ pub(crate) struct Args {
     /// any difference).
     #[arg(long)]
     self_test: bool,
-}
-
-fn indent(pem: &str, spaces: usize) -> String {
-    let pad = " ".repeat(spaces);
-    pem.trim_end()
-        .lines()
-        .map(|l| format!("{pad}{l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// The demo's kong.yaml, modelled on Kong's mTLS tutorial.
@@ -100,9 +95,9 @@ consumers:
         ca_certificate: {ROOT_CA_ID}
   - username: partner
 "#,
-        root = indent(&pki.root.chain_pem, 6),
-        server = indent(&pki.server.chain_pem, 6),
-        server_key = indent(&pki.server.key_pem, 6),
+        root = yaml_block(&pki.root.chain_pem, 6),
+        server = yaml_block(&pki.server.chain_pem, 6),
+        server_key = yaml_block(&pki.server.key_pem, 6),
     )
 }
 
@@ -205,7 +200,7 @@ async fn demo(args: &Args) -> ExitCode {
         Ok(a) => a,
         Err(e) => return fail(e),
     };
-    tokio::spawn(serve::echo::serve(echo_listener, echo_stopped));
+    tokio::spawn(echo::serve(echo_listener, echo_stopped));
 
     let config = dir.join("kong.yaml");
     if let Err(e) = std::fs::write(&config, kong_yaml(&pki, echo_addr)) {

@@ -13,7 +13,6 @@ mod listener;
 mod proxy;
 mod tls;
 
-pub(crate) mod echo;
 mod pool;
 
 use std::collections::HashMap;

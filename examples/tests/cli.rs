@@ -1,10 +1,10 @@
 //! The `mtls` binary's inspect / verify / limbo interfaces: JSON shapes and exit codes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
+use mtls_test_pki::{TempDir, email_san_leaf, intermediate, root};
 use serde_json::Value;
 
 fn mtls(args: &[&str]) -> Output {
@@ -20,29 +20,6 @@ fn json(out: &Output) -> Value {
     })
 }
 
-struct Files {
-    dir: PathBuf,
-}
-
-impl Files {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("mtls-cli-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self { dir }
-    }
-    fn write(&self, name: &str, text: &str) -> String {
-        let p = self.dir.join(name);
-        std::fs::write(&p, text).unwrap();
-        p.to_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for Files {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 struct Pki {
     root: String,
     inter: String,
@@ -51,48 +28,22 @@ struct Pki {
 }
 
 fn pki() -> Pki {
-    let ca = |cn: &str| {
-        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-        p.distinguished_name.push(DnType::CommonName, cn);
-        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        p.use_authority_key_identifier_extension = true;
-        p
-    };
-    let root_key = KeyPair::generate().unwrap();
-    let root_params = ca("Root CA");
-    let root = root_params.self_signed(&root_key).unwrap();
-    let int_key = KeyPair::generate().unwrap();
-    let int_params = ca("Issuing CA");
-    let inter = int_params
-        .signed_by(&int_key, &Issuer::new(root_params, &root_key))
-        .unwrap();
-    let leaf_key = KeyPair::generate().unwrap();
-    let mut leaf_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    leaf_params
-        .distinguished_name
-        .push(DnType::CommonName, "kongclient");
-    leaf_params.use_authority_key_identifier_extension = true;
-    leaf_params.subject_alt_names = vec![SanType::Rfc822Name(
-        "client@example.test".try_into().unwrap(),
-    )];
-    let leaf = leaf_params
-        .signed_by(&leaf_key, &Issuer::new(int_params, &int_key))
-        .unwrap();
-    let other_key = KeyPair::generate().unwrap();
-    let other = ca("Other Root").self_signed(&other_key).unwrap();
+    let root = root("Root CA");
+    let inter = intermediate("Issuing CA", &root);
+    let leaf = email_san_leaf(&inter);
     Pki {
         root: root.pem(),
         inter: inter.pem(),
         leaf: leaf.pem(),
-        other_root: other.pem(),
+        other_root: mtls_test_pki::root("Other Root").pem(),
     }
 }
 
 #[test]
 fn inspect_prints_one_object_or_an_array() {
     let pki = pki();
-    let f = Files::new("inspect");
-    let leaf = f.write("leaf.pem", &pki.leaf);
+    let f = TempDir::new("inspect");
+    let leaf = f.write_arg("leaf.pem", &pki.leaf);
     let out = mtls(&["inspect", &leaf]);
     assert!(out.status.success());
     let v = json(&out);
@@ -108,10 +59,10 @@ fn inspect_prints_one_object_or_an_array() {
     for key in ["subject_dn_slash", "serial", "sha1", "not_before"] {
         assert!(v[key].is_string(), "{key}");
     }
-    let both = f.write("both.pem", &format!("{}{}", pki.leaf, pki.inter));
+    let both = f.write_arg("both.pem", &format!("{}{}", pki.leaf, pki.inter));
     let v = json(&mtls(&["inspect", &both]));
     assert_eq!(v.as_array().unwrap().len(), 2);
-    let junk = f.write("junk.pem", "not a certificate");
+    let junk = f.write_arg("junk.pem", "not a certificate");
     assert_eq!(mtls(&["inspect", &junk]).status.code(), Some(2));
     assert_eq!(
         mtls(&["inspect", "/nonexistent/file.pem"]).status.code(),
@@ -122,12 +73,12 @@ fn inspect_prints_one_object_or_an_array() {
 #[test]
 fn verify_valid_invalid_and_usage() {
     let pki = pki();
-    let f = Files::new("verify");
-    let root = f.write("root.pem", &pki.root);
-    let other = f.write("other.pem", &pki.other_root);
-    let chain = f.write("chain.pem", &format!("{}{}", pki.leaf, pki.inter));
-    let leaf_only = f.write("leaf.pem", &pki.leaf);
-    let inter = f.write("inter.pem", &pki.inter);
+    let f = TempDir::new("verify");
+    let root = f.write_arg("root.pem", &pki.root);
+    let other = f.write_arg("other.pem", &pki.other_root);
+    let chain = f.write_arg("chain.pem", &format!("{}{}", pki.leaf, pki.inter));
+    let leaf_only = f.write_arg("leaf.pem", &pki.leaf);
+    let inter = f.write_arg("inter.pem", &pki.inter);
 
     let out = mtls(&["verify", "--ca", &root, "--cert", &chain]);
     assert_eq!(
@@ -231,9 +182,9 @@ fn limbo_harness_contract() {
         case("bad", &pki.other_root, "FAILURE"),
         case("diverges", &pki.other_root, "SUCCESS"),
     ]});
-    let f = Files::new("limbo");
-    let input = f.write("suite.json", &suite.to_string());
-    let exceptions = f.write(
+    let f = TempDir::new("limbo");
+    let input = f.write_arg("suite.json", &suite.to_string());
+    let exceptions = f.write_arg(
         "exceptions.txt",
         "# comment\ntest diverges FAILURE an expected divergence\n",
     );

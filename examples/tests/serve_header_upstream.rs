@@ -11,7 +11,7 @@ use serve_support::*;
 const CA_ID: &str = "0b7c3e52-9a51-4c1a-8f0e-1f6c2d3b4a59";
 const CERT_ID: &str = "c3d1f0a2-5b6e-4f7a-9c8d-0e1f2a3b4c5d";
 
-fn header_config(root: &Ca, upstream: &Upstream) -> String {
+fn header_config(root: &Node, upstream: &Upstream) -> String {
     format!(
         r#"_format_version: "3.0"
 ca_certificates:
@@ -33,7 +33,7 @@ services:
 consumers:
   - username: alice
 "#,
-        root = yaml_block(&root.pem, 6),
+        root = yaml_block(&root.pem(), 6),
         up = upstream.addr,
     )
 }
@@ -41,15 +41,20 @@ consumers:
 #[test]
 fn header_cert_auth_from_trusted_and_untrusted_peers() {
     let dir = TempDir::new("header");
-    let root = Ca::root("Header Root CA");
+    let root = Node::root("Header Root CA");
     let inter = root.intermediate("Header Issuing CA");
     let alice = inter.client("alice", Some("alice@example.com"), false);
     let upstream = Upstream::start(None);
     let path = dir.write("kong.yaml", &header_config(&root, &upstream));
-    let header = url_encode(&alice.chain_pem);
+    let header = url_encode(&alice.chain_pem());
 
     // The gateway trusts 127.0.0.1 (the test's address): the header is believed.
-    let trusted = Gateway::start(&dir, &path, &["--trusted-ips", "127.0.0.1,10.0.0.0/8"]);
+    let trusted = Gateway::start(
+        MTLS,
+        &dir,
+        &path,
+        &["--trusted-ips", "127.0.0.1,10.0.0.0/8"],
+    );
     let r = http(
         trusted.http,
         "api.test",
@@ -75,7 +80,7 @@ fn header_cert_auth_from_trusted_and_untrusted_peers() {
     drop(trusted);
 
     // Not trusted: the header is refused.
-    let untrusted = Gateway::start(&dir, &path, &[]);
+    let untrusted = Gateway::start(MTLS, &dir, &path, &[]);
     let r = http(
         untrusted.http,
         "api.test",
@@ -93,10 +98,10 @@ fn header_cert_auth_from_trusted_and_untrusted_peers() {
     assert!(log.contains("header-cert-auth"), "{log}");
 }
 
-fn upstream_tls(root: &Ca) -> Arc<rustls::ServerConfig> {
+fn upstream_tls(root: &Node) -> Arc<rustls::ServerConfig> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(root.der.clone()).unwrap();
+    roots.add(root.der()).unwrap();
     let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
         Arc::new(roots),
         provider.clone(),
@@ -109,7 +114,7 @@ fn upstream_tls(root: &Ca) -> Arc<rustls::ServerConfig> {
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_client_cert_verifier(verifier)
-            .with_single_cert(server.chain.clone(), server.key())
+            .with_single_cert(server.chain(), server.key_der())
             .unwrap(),
     )
 }
@@ -117,7 +122,7 @@ fn upstream_tls(root: &Ca) -> Arc<rustls::ServerConfig> {
 #[test]
 fn upstream_mutual_tls() {
     let dir = TempDir::new("upstream");
-    let root = Ca::root("Upstream Root CA");
+    let root = Node::root("Upstream Root CA");
     let client = root.client("gateway", None, false);
     let upstream = Upstream::start(Some(upstream_tls(&root)));
     let config = format!(
@@ -141,12 +146,12 @@ services:
       - name: without-cert
         paths: [/without]
 "#,
-        cert = yaml_block(&client.cert_pem, 6),
-        key = yaml_block(&client.key_pem, 6),
+        cert = yaml_block(&client.pem(), 6),
+        key = yaml_block(&client.key_pem(), 6),
         up = upstream.addr,
     );
     let path = dir.write("kong.yaml", &config);
-    let gateway = Gateway::start(&dir, &path, &[]);
+    let gateway = Gateway::start(MTLS, &dir, &path, &[]);
     let r = http(gateway.http, "api.test", "/with/x", &[]);
     assert_eq!(r.status, 200, "{}\n{}", r.body, gateway.log());
     assert_eq!(r.json()["path"], "/anything/x");
@@ -155,8 +160,9 @@ services:
     drop(gateway);
 
     // Kong's client_ssl_cert / client_ssl_cert_key: the default for services without one.
-    let (cert, key) = client.write(&dir, "default-client");
+    let (cert, key) = dir.save(&client, "default-client");
     let gateway = Gateway::start(
+        MTLS,
         &dir,
         &path,
         &[

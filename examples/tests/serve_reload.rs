@@ -11,7 +11,7 @@ use serve_support::*;
 
 const CA_ID: &str = "5d2f8e1a-7c4b-4e3d-9a6f-2b1c0d9e8f7a";
 
-fn config(ca: &Ca, upstream: &Upstream) -> String {
+fn config(ca: &Node, upstream: &Upstream) -> String {
     format!(
         r#"_format_version: "3.0"
 ca_certificates:
@@ -35,7 +35,7 @@ consumers:
   - username: alice
   - username: bob
 "#,
-        ca = yaml_block(&ca.pem, 6),
+        ca = yaml_block(&ca.pem(), 6),
         up = upstream.addr,
     )
 }
@@ -55,13 +55,13 @@ fn eventually(mut f: impl FnMut() -> bool) -> bool {
 #[test]
 fn sighup_reload_under_traffic() {
     let dir = TempDir::new("reload");
-    let first = Ca::root("First CA");
-    let second = Ca::root("Second CA");
+    let first = Node::root("First CA");
+    let second = Node::root("Second CA");
     let alice = first.client("alice", None, false);
     let bob = second.client("bob", None, false);
     let upstream = Upstream::start(None);
     let path = dir.write("kong.yaml", &config(&first, &upstream));
-    let gateway = Gateway::start(&dir, &path, &[]);
+    let gateway = Gateway::start(MTLS, &dir, &path, &[]);
     let (tls, http_addr) = (gateway.tls, gateway.http);
 
     assert_eq!(

@@ -14,21 +14,21 @@ const FAILED: &str = r#"{"message":"TLS certificate failed verification"}"#;
 
 struct Setup {
     dir: TempDir,
-    root: Ca,
-    alice: Identity,
-    untrusted: Identity,
-    expired: Identity,
+    root: Node,
+    alice: Node,
+    untrusted: Node,
+    expired: Node,
     _upstream: Upstream,
     gateway: Gateway,
 }
 
 fn tutorial() -> Setup {
     let dir = TempDir::new("tutorial");
-    let root = Ca::root("Tutorial Root CA");
+    let root = Node::root("Tutorial Root CA");
     let inter = root.intermediate("Tutorial Issuing CA");
     let alice = inter.client("alice", Some("alice@example.com"), false);
     let expired = inter.client("alice", Some("alice@example.com"), true);
-    let untrusted = Ca::root("Untrusted Root").client("alice", Some("alice@example.com"), false);
+    let untrusted = Node::root("Untrusted Root").client("alice", Some("alice@example.com"), false);
     let upstream = Upstream::start(None);
     let config = format!(
         r#"_format_version: "3.0"
@@ -61,11 +61,11 @@ consumers:
     mtls_auth_credentials:
       - subject_name: alice@example.com
 "#,
-        root = yaml_block(&root.pem, 6),
+        root = yaml_block(&root.pem(), 6),
         up = upstream.addr,
     );
     let path = dir.write("kong.yaml", &config);
-    let gateway = Gateway::start(&dir, &path, &[]);
+    let gateway = Gateway::start(MTLS, &dir, &path, &[]);
     Setup {
         dir,
         root,
@@ -219,7 +219,7 @@ fn tutorial_flow_with_curl() {
     };
     let (code, body) = curl(&[]);
     assert_eq!((code, body.as_str()), (401, NO_CERT));
-    let (cert, key) = s.alice.write(&s.dir, "alice");
+    let (cert, key) = s.dir.save(&s.alice, "alice");
     let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
     let (code, body) = curl(&[
         "--cert",
@@ -233,7 +233,7 @@ fn tutorial_flow_with_curl() {
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["headers"]["x-consumer-username"], "alice");
     for (name, who) in [("untrusted", &s.untrusted), ("expired", &s.expired)] {
-        let (cert, key) = who.write(&s.dir, name);
+        let (cert, key) = s.dir.save(who, name);
         let (code, body) = curl(&[
             "--cert",
             cert.to_str().unwrap(),
@@ -263,7 +263,7 @@ fn certificate_request_only_where_a_route_needs_one() {
         return;
     }
     let dir = TempDir::new("handshake");
-    let root = Ca::root("Handshake Root CA");
+    let root = Node::root("Handshake Root CA");
     let upstream = Upstream::start(None);
     let config = format!(
         r#"_format_version: "3.0"
@@ -291,11 +291,11 @@ services:
       - name: public
         snis: [public.test]
 "#,
-        root = yaml_block(&root.pem, 6),
+        root = yaml_block(&root.pem(), 6),
         up = upstream.addr,
     );
     let path = dir.write("kong.yaml", &config);
-    let gateway = Gateway::start(&dir, &path, &[]);
+    let gateway = Gateway::start(MTLS, &dir, &path, &[]);
     let port = gateway.tls.port();
 
     let public = s_client(port, "public.test");

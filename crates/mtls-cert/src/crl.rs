@@ -446,37 +446,21 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
-    fn self_signed(cn: &str) -> (Certificate, rcgen::KeyPair, rcgen::CertificateParams) {
-        let key = rcgen::KeyPair::generate().unwrap();
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, cn);
-        let cert = params.self_signed(&key).unwrap();
-        (Certificate::from_der(cert.der()).unwrap(), key, params)
+    fn self_signed(cn: &str) -> (Certificate, mtls_test_pki::Node) {
+        let node = mtls_test_pki::CertSpec::ca(cn).self_signed();
+        (Certificate::from_der(&node.der()).unwrap(), node)
     }
 
     /// A CRL verified on first use remembers at most `MAX_DEFERRED_VERDICTS` issuer keys,
     /// and answers correctly past that bound.
     #[test]
     fn deferred_verdicts_are_bounded() {
-        let (ca, key, params) = self_signed("CRL CA");
-        let now = time::OffsetDateTime::now_utc();
-        let crl = rcgen::CertificateRevocationListParams {
-            this_update: now - time::Duration::hours(1),
-            next_update: now + time::Duration::hours(1),
-            crl_number: rcgen::SerialNumber::from(1u64),
-            issuing_distribution_point: None,
-            revoked_certs: Vec::new(),
-            key_identifier_method: rcgen::KeyIdMethod::Sha256,
-        }
-        .signed_by(&rcgen::Issuer::new(params, &key))
-        .unwrap();
+        let (ca, node) = self_signed("CRL CA");
+        let crl = mtls_test_pki::CrlSpec::revoking(&[]).sign(&node);
         let set = CrlSet::load(&[crl.der().as_ref()], &CaSet::empty()).unwrap();
         let loaded = &set.0[0];
         for i in 0..MAX_DEFERRED_VERDICTS + 10 {
-            let (other, _, _) = self_signed(&format!("Other {i}"));
+            let (other, _) = self_signed(&format!("Other {i}"));
             assert!(!loaded.signed_by(&other));
         }
         assert!(

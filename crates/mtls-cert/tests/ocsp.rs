@@ -12,10 +12,8 @@ use mtls_cert::{
     ValidationOptions, build_ocsp_request, crl_distribution_uri, ocsp_responder_uri,
     validate_chain, verify_ocsp_response,
 };
-use rcgen::{
-    BasicConstraints, CertificateParams, CrlDistributionPoint, CustomExtension, DnType,
-    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, SigningKey,
-};
+use mtls_test_pki::rcgen::{ExtendedKeyUsagePurpose, KeyPair, SigningKey};
+use mtls_test_pki::{AccessMethod, CertSpec, Node};
 use sha1::{Digest, Sha1};
 use sha2::Sha256;
 use x509_ocsp::{
@@ -37,18 +35,20 @@ const OCSP_URI: &str = "http://ocsp.example.test/";
 const CRL_URI: &str = "https://crl.example.test/ca.crl";
 
 struct Ca {
-    key: KeyPair,
-    params: CertificateParams,
+    node: Node,
     cert: Certificate,
 }
 
+impl Ca {
+    fn key(&self) -> &KeyPair {
+        self.node.key_pair()
+    }
+}
+
 fn ca(cn: &str) -> Ca {
-    let key = KeyPair::generate().unwrap();
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.distinguished_name.push(DnType::CommonName, cn);
-    let cert = Certificate::from_der(params.self_signed(&key).unwrap().der()).unwrap();
-    Ca { key, params, cert }
+    let node = CertSpec::ca(cn).self_signed();
+    let cert = Certificate::from_der(&node.der()).unwrap();
+    Ca { node, cert }
 }
 
 fn issued(
@@ -57,42 +57,25 @@ fn issued(
     eku: Vec<ExtendedKeyUsagePurpose>,
     with_urls: bool,
 ) -> (Certificate, KeyPair) {
-    let key = KeyPair::generate().unwrap();
-    let mut params = CertificateParams::new(vec![format!("{cn}.test")]).unwrap();
-    params.distinguished_name.push(DnType::CommonName, cn);
-    params.extended_key_usages = eku;
+    let mut spec = CertSpec::names(&[&format!("{cn}.test")])
+        .cn(cn)
+        .with(|p| p.extended_key_usages = eku);
     if with_urls {
         // authorityInfoAccess: a caIssuers entry, an LDAP OCSP entry, then the http one.
-        let mut aia = Vec::new();
-        for (method, uri) in [
-            (2u8, "http://ca.example.test/ca.crt"),
-            (1, "ldap://ocsp.example.test/"),
-            (1, OCSP_URI),
-        ] {
-            let mut desc = vec![0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, method];
-            desc.extend_from_slice(&[0x86, uri.len() as u8]);
-            desc.extend_from_slice(uri.as_bytes());
-            aia.extend_from_slice(&[0x30, desc.len() as u8]);
-            aia.extend_from_slice(&desc);
-        }
-        let mut content = vec![0x30, aia.len() as u8];
-        content.extend_from_slice(&aia);
-        params.custom_extensions = vec![CustomExtension::from_oid_content(
-            &[1, 3, 6, 1, 5, 5, 7, 1, 1],
-            content,
-        )];
-        params.crl_distribution_points = vec![
-            CrlDistributionPoint {
-                uris: vec!["ldap://crl.example.test/".into(), CRL_URI.into()],
-            },
-            CrlDistributionPoint {
-                uris: vec!["http://second.example.test/".into()],
-            },
-        ];
+        spec = spec
+            .authority_info_access(&[
+                (AccessMethod::CaIssuers, "http://ca.example.test/ca.crt"),
+                (AccessMethod::Ocsp, "ldap://ocsp.example.test/"),
+                (AccessMethod::Ocsp, OCSP_URI),
+            ])
+            .crl_distribution_point(&["ldap://crl.example.test/", CRL_URI])
+            .crl_distribution_point(&["http://second.example.test/"]);
     }
-    let issuer = Issuer::new(by.params.clone(), &by.key);
-    let der = params.signed_by(&key, &issuer).unwrap();
-    (Certificate::from_der(der.der()).unwrap(), key)
+    let node = spec.signed_by(&by.node);
+    (
+        Certificate::from_der(&node.der()).unwrap(),
+        node.into_key_pair(),
+    )
 }
 
 fn secs(t: UnixTime) -> Duration {
@@ -107,7 +90,7 @@ fn gtime(d: Duration) -> OcspGeneralizedTime {
 
 fn cert_id(issuer: &Ca, serial: &[u8], sha256: bool) -> CertId {
     let name = issuer.cert.subject_der();
-    let key = issuer.key.public_key_raw();
+    let key = issuer.key().public_key_raw();
     let (alg, name_hash, key_hash) = if sha256 {
         (
             SHA256_ALG,
@@ -158,7 +141,7 @@ struct Resp<'a> {
 impl<'a> Resp<'a> {
     fn new(ca: &'a Ca, leaf: &Certificate, now: UnixTime) -> Self {
         Resp {
-            signer: &ca.key,
+            signer: ca.key(),
             responder: ca.cert.subject_der(),
             certs: Vec::new(),
             cert_id: cert_id(ca, leaf.serial_bytes(), false),
@@ -309,7 +292,7 @@ fn responder_that_is_neither_issuer_nor_included_is_unauthorized() {
     let s = setup();
     let other = ca("Somebody Else");
     let mut r = s.resp();
-    r.signer = &other.key;
+    r.signer = other.key();
     r.responder = other.cert.subject_der();
     let err = s.verify(&r.build(), None).unwrap_err();
     assert!(

@@ -70,7 +70,7 @@ fn kong_tutorial_client_certificate_facts() {
     assert!(!c.is_ca());
     assert!(c.is_valid_at(UnixTime::now()));
     // DER input gives the same certificate.
-    assert_eq!(parse_any(leaf.cert.der()).unwrap()[0], *c);
+    assert_eq!(parse_any(&leaf.der()).unwrap()[0], *c);
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn ca_entity_messages_are_kongs() {
 }
 
 fn root_digest(n: &Node) -> String {
-    parse_any(n.cert.der()).unwrap()[0].sha256_hex()
+    parse_any(&n.der()).unwrap()[0].sha256_hex()
 }
 
 #[test]

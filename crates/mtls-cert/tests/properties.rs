@@ -6,8 +6,9 @@ use std::process::Command;
 use std::str::FromStr;
 
 use mtls_cert::{Certificate, name, parse_any, parse_pem};
+use mtls_test_pki::CertSpec;
+use mtls_test_pki::rcgen::{DnType, DnValue};
 use proptest::prelude::*;
-use rcgen::{CertificateParams, DnType, DnValue, KeyPair};
 use x509_cert::name::Name;
 
 proptest! {
@@ -26,10 +27,11 @@ proptest! {
 }
 
 fn sample_der() -> Vec<u8> {
-    let key = KeyPair::generate().unwrap();
-    let mut p = CertificateParams::new(vec!["a.example.test".to_owned()]).unwrap();
-    p.distinguished_name.push(DnType::CommonName, "mutant");
-    p.self_signed(&key).unwrap().der().to_vec()
+    CertSpec::names(&["a.example.test"])
+        .cn("mutant")
+        .self_signed()
+        .der()
+        .to_vec()
 }
 
 proptest! {
@@ -178,14 +180,12 @@ proptest! {
             );
             return Ok(());
         }
-        let key = KeyPair::generate().unwrap();
-        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-        p.distinguished_name = rcgen::DistinguishedName::new();
+        let mut spec = CertSpec::new().empty_subject();
         for (t, k, v) in &attrs {
-            p.distinguished_name.push(dn_type(*t), dn_value(*k, v));
+            spec = spec.dn(dn_type(*t), dn_value(*k, v));
         }
-        let cert = p.self_signed(&key).unwrap();
-        let ours = Certificate::from_der(cert.der()).unwrap();
+        let cert = spec.self_signed();
+        let ours = Certificate::from_der(&cert.der()).unwrap();
         prop_assert_eq!(ours.subject_dn(), openssl_subject(&cert.pem()));
     }
 }

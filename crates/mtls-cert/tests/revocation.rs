@@ -7,30 +7,15 @@ use common::*;
 use mtls_cert::{
     CrlSet, Error, RevocationScope, RevocationStatus, ValidationOptions, validate_chain,
 };
-use rcgen::{
-    CertificateRevocationListParams, Issuer, KeyIdMethod, RevokedCertParams, SerialNumber,
-};
+use rcgen::SerialNumber;
 use time::{Duration, OffsetDateTime};
 
 fn crl(issuer: &Node, revoked: &[&[u8]], next_update: OffsetDateTime) -> String {
-    let params = CertificateRevocationListParams {
-        this_update: OffsetDateTime::now_utc() - Duration::hours(1),
-        next_update,
-        crl_number: SerialNumber::from(1u64),
-        issuing_distribution_point: None,
-        revoked_certs: revoked
-            .iter()
-            .map(|s| RevokedCertParams {
-                serial_number: SerialNumber::from_slice(s),
-                revocation_time: OffsetDateTime::now_utc() - Duration::minutes(5),
-                reason_code: None,
-                invalidity_date: None,
-            })
-            .collect(),
-        key_identifier_method: KeyIdMethod::Sha256,
-    };
-    let issuer = Issuer::new(issuer.params.clone(), &issuer.key);
-    params.signed_by(&issuer).unwrap().pem().unwrap()
+    CrlSpec::revoking_bytes(revoked)
+        .next_update(next_update)
+        .sign(issuer)
+        .pem()
+        .unwrap()
 }
 
 fn leaf_with_serial(issuer: &Node, serial: &[u8]) -> Node {

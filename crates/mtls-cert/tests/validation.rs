@@ -145,25 +145,20 @@ fn expired_anchor_does_not_anchor() {
 fn renewed_anchor_with_same_key_replaces_expired_one() {
     // Same name and key, one expired, one current: the current one anchors.
     let key = rcgen::KeyPair::generate().unwrap();
-    let mut old = ca_params("Rolled Root");
-    old.not_before = OffsetDateTime::now_utc() - Duration::days(30);
-    old.not_after = OffsetDateTime::now_utc() - Duration::days(1);
-    let old_cert = old.self_signed(&key).unwrap();
-    let new = ca_params("Rolled Root");
-    let new_cert = new.self_signed(&key).unwrap();
-    let issuer = rcgen::Issuer::new(new.clone(), &key);
-    let leaf_key = rcgen::KeyPair::generate().unwrap();
-    let leaf = leaf_params(Some("c"))
-        .signed_by(&leaf_key, &issuer)
-        .unwrap();
-    let entity = |c: &rcgen::Certificate| {
-        mtls_cert::CaCertificate::trusted(
-            uuid::Uuid::new_v4(),
-            mtls_cert::Certificate::from_der(c.der()).unwrap(),
+    let same_key = || rcgen::KeyPair::try_from(key.serialize_der()).unwrap();
+    let old = ca_profile("Rolled Root")
+        .validity(
+            OffsetDateTime::now_utc() - Duration::days(30),
+            OffsetDateTime::now_utc() - Duration::days(1),
         )
-    };
-    let set = CaSet::new(vec![entity(&old_cert), entity(&new_cert)]).unwrap();
-    let v = validate_chain(&[leaf.der().clone()], &set, &client(), now()).unwrap();
+        .try_self_signed_with(same_key())
+        .unwrap();
+    let new = ca_profile("Rolled Root")
+        .try_self_signed_with(same_key())
+        .unwrap();
+    let leaf = leaf_profile(Some("c")).signed_by(&new);
+    let set = CaSet::new(vec![old.trusted_entity(), new.trusted_entity()]).unwrap();
+    let v = validate_chain(&[leaf.der()], &set, &client(), now()).unwrap();
     assert_eq!(v.anchor().id(), set.cas()[1].id());
 }
 

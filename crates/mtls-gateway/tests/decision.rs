@@ -16,7 +16,7 @@ use mtls_gateway::decision::{CertificateAuth, MetadataHeaders, RevocationMode};
 use mtls_gateway::revocation::{RevocationChecker, RevocationPolicy};
 use mtls_gateway::{Decider, Decision, RequestFacts, RoutePlugins};
 use mtls_header::{HeaderCertAuth, HeaderFormat, SourcePolicy, TrustedIps};
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
+use mtls_test_pki::{CertSpec, Node};
 use uuid::Uuid;
 
 struct Pki {
@@ -30,34 +30,22 @@ struct Pki {
 }
 
 fn pki() -> Pki {
-    let ca = |cn: &str| {
-        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-        p.distinguished_name.push(DnType::CommonName, cn);
-        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        p
-    };
-    let root_key = KeyPair::generate().unwrap();
-    let root_params = ca("Decision Root");
-    let root = root_params.self_signed(&root_key).unwrap();
-    let issuer = Issuer::new(root_params, &root_key);
-    let leaf = |cn: &str, email: Option<&str>, issuer: &Issuer<'_, &KeyPair>| {
-        let key = KeyPair::generate().unwrap();
-        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-        p.distinguished_name.push(DnType::OrganizationName, "KONG");
-        p.distinguished_name.push(DnType::CommonName, cn);
-        if let Some(e) = email {
-            p.subject_alt_names = vec![SanType::Rfc822Name(e.try_into().unwrap())];
+    let root = CertSpec::ca("Decision Root").self_signed();
+    let other = CertSpec::ca("Other Root").self_signed();
+    let leaf = |cn: &str, email: Option<&str>, issuer: &Node| {
+        let spec = CertSpec::new().org("KONG").cn(cn);
+        match email {
+            Some(e) => spec.email(e),
+            None => spec,
         }
-        vec![p.signed_by(&key, issuer).unwrap().der().clone()]
+        .signed_by(issuer)
+        .chain()
     };
-    let other_key = KeyPair::generate().unwrap();
-    let other_params = ca("Other Root");
-    let other_issuer = Issuer::new(other_params, &other_key);
     Pki {
-        ca: CaCertificate::trusted(Uuid::new_v4(), Certificate::from_der(root.der()).unwrap()),
-        alice: leaf("alice", Some("alice@example.test"), &issuer),
-        nobody: leaf("nobody", None, &issuer),
-        untrusted: leaf("mallory", None, &other_issuer),
+        ca: CaCertificate::trusted(Uuid::new_v4(), Certificate::from_der(&root.der()).unwrap()),
+        alice: leaf("alice", Some("alice@example.test"), &root),
+        nobody: leaf("nobody", None, &root),
+        untrusted: leaf("mallory", None, &other),
     }
 }
 

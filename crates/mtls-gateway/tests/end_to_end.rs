@@ -9,14 +9,12 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use config_support::{block, ca, mtls_example};
-use mtls_cert::pki_types::{
-    CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime,
-};
+use mtls_cert::pki_types::{CertificateDer, ServerName, UnixTime};
 use mtls_gateway::config::load_str;
 use mtls_gateway::{
     CompileOptions, Decision, RequestFacts, ServerCertificates, Snapshot, SnapshotHandle,
 };
-use rcgen::{CertificateParams, DnType, KeyPair, SanType};
+use mtls_test_pki::CertSpec;
 use rustls::server::Acceptor;
 use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConnection};
 
@@ -69,27 +67,17 @@ fn handshake(snapshot: &Snapshot, client: Arc<ClientConfig>, sni: &str) -> Serve
 fn kong_mtls_example_end_to_end_and_reload() {
     let test_ca = ca("Kong Example Root");
     // The client certificate Kong's tutorial maps: SAN client.example.com.
-    let client_key = KeyPair::generate().unwrap();
-    let mut client_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    client_params
-        .distinguished_name
-        .push(DnType::CommonName, "kongclient");
-    client_params.subject_alt_names =
-        vec![SanType::DnsName("client.example.com".try_into().unwrap())];
-    let client_cert = client_params
-        .signed_by(&client_key, &test_ca.issuer)
-        .unwrap();
+    let client_cert = CertSpec::new()
+        .cn("kongclient")
+        .dns("client.example.com")
+        .signed_by(&test_ca.node);
     // The gateway's server certificate (self-signed default).
-    let server_key = KeyPair::generate().unwrap();
-    let server_cert = CertificateParams::new(vec!["example.com".to_owned()])
-        .unwrap()
-        .self_signed(&server_key)
-        .unwrap();
+    let server_cert = CertSpec::names(&["example.com"]).self_signed();
     let mut options = CompileOptions::new(provider());
     options.default_server_certificate = Some(
         ServerCertificates::load_key(
             vec![server_cert.der().clone()],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der())),
+            server_cert.key_der(),
             &provider(),
         )
         .unwrap(),
@@ -107,10 +95,7 @@ fn kong_mtls_example_end_to_end_and_reload() {
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_root_certificates(roots)
-            .with_client_auth_cert(
-                vec![client_cert.der().clone()],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(client_key.serialize_der())),
-            )
+            .with_client_auth_cert(vec![client_cert.der().clone()], client_cert.key_der())
             .unwrap(),
     );
 

@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex};
 use mtls_cert::{CaCertificate, Certificate};
 use mtls_gateway::{HandshakeConfigs, ServerCertificates};
 use mtls_sni::{CertificatePlugin, Route, Scope, SniMap};
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use mtls_test_pki::CertSpec;
 use rustls::client::ResolvesClientCert;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::server::Acceptor;
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConnection};
@@ -28,37 +28,19 @@ struct Pki {
 }
 
 fn pki() -> Pki {
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "Handshake Root");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, &ca_key);
-    let server_key = KeyPair::generate().unwrap();
-    let server = CertificateParams::new(vec!["*.example.test".to_owned()])
-        .unwrap()
-        .signed_by(&server_key, &issuer)
-        .unwrap();
-    let client_key = KeyPair::generate().unwrap();
-    let mut client_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    client_params
-        .distinguished_name
-        .push(DnType::CommonName, "kongclient");
-    let client = client_params.signed_by(&client_key, &issuer).unwrap();
-    let other_key = KeyPair::generate().unwrap();
+    let ca = CertSpec::ca("Handshake Root").self_signed();
+    let server = CertSpec::names(&["*.example.test"]).signed_by(&ca);
+    let client = CertSpec::new().cn("kongclient").signed_by(&ca);
     let ca_id = Uuid::new_v4();
-    let key_der = |k: &KeyPair| PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(k.serialize_der()));
     Pki {
         ca_id,
-        ca: CaCertificate::trusted(ca_id, Certificate::from_der(ca_cert.der()).unwrap()),
-        ca_der: ca_cert.der().clone(),
-        server_chain: vec![server.der().clone()],
-        server_key: key_der(&server_key),
-        client_chain: vec![client.der().clone()],
-        client_key: key_der(&client_key),
-        other_key: key_der(&other_key),
+        ca: CaCertificate::trusted(ca_id, Certificate::from_der(&ca.der()).unwrap()),
+        ca_der: ca.der(),
+        server_chain: server.chain(),
+        server_key: server.key_der(),
+        client_chain: client.chain(),
+        client_key: client.key_der(),
+        other_key: mtls_test_pki::unrelated_key(),
     }
 }
 

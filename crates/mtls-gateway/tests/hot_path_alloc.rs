@@ -19,7 +19,6 @@ use mtls_cert::pki_types::{CertificateDer, UnixTime};
 use mtls_gateway::config::load_str;
 use mtls_gateway::{Allow, CompileOptions, Decision, RequestFacts, Snapshot};
 use mtls_header::encode::url_encoded_pem;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
@@ -71,32 +70,8 @@ consumers:
 
 /// Root -> intermediate -> client leaf (email SAN, CN), P-256: `(root PEM, [leaf, intermediate])`.
 fn pki() -> (String, Vec<CertificateDer<'static>>) {
-    let ca = |cn: &str| {
-        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-        p.distinguished_name.push(DnType::CommonName, cn);
-        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        p
-    };
-    let root_key = KeyPair::generate().unwrap();
-    let root_params = ca("Alloc Root");
-    let root = root_params.self_signed(&root_key).unwrap();
-    let root_issuer = Issuer::new(root_params, &root_key);
-    let int_key = KeyPair::generate().unwrap();
-    let int_params = ca("Alloc Issuing CA");
-    let intermediate = int_params.signed_by(&int_key, &root_issuer).unwrap();
-    let int_issuer = Issuer::new(int_params, &int_key);
-    let leaf_key = KeyPair::generate().unwrap();
-    let mut leaf = CertificateParams::new(Vec::<String>::new()).unwrap();
-    leaf.distinguished_name
-        .push(DnType::CommonName, "kongclient");
-    leaf.subject_alt_names = vec![SanType::Rfc822Name(
-        "client@example.test".try_into().unwrap(),
-    )];
-    let leaf = leaf.signed_by(&leaf_key, &int_issuer).unwrap();
-    (
-        root.pem(),
-        vec![leaf.der().clone(), intermediate.der().clone()],
-    )
+    let chain = mtls_test_pki::client_chain();
+    (chain.root_pem.clone(), chain.presented())
 }
 
 /// Polls the decision once with a no-op waker: with `revocation_check_mode: SKIP` it never

@@ -16,7 +16,7 @@ use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use mtls_cert::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
+use mtls_cert::pki_types::{CertificateDer, UnixTime};
 use mtls_cert::{CaCertificate, CaSet, CrlSet, ValidationOptions, VerifiedChain, validate_chain};
 use mtls_consumer::{InMemoryStore, MatchSettings, Plugin};
 use mtls_gateway::decision::CertificateAuth;
@@ -25,11 +25,7 @@ use mtls_gateway::revocation::{
     Source, Verdict,
 };
 use mtls_gateway::{Decider, Decision, RequestFacts, RoutePlugins};
-use rcgen::{
-    BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
-    CustomExtension, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair,
-    RevokedCertParams, SerialNumber,
-};
+use mtls_test_pki::{CertSpec, CrlSpec, Node, openssl_available};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -51,8 +47,7 @@ fn closed_port() -> u16 {
 
 struct Pki {
     dir: PathBuf,
-    key: KeyPair,
-    params: CertificateParams,
+    ca: Node,
     set: CaSet,
 }
 
@@ -65,48 +60,26 @@ impl Pki {
     fn new() -> Self {
         let dir = std::env::temp_dir().join(format!("mtls-revocation-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
-        let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "Revocation Test CA");
-        let cert = params.self_signed(&key).unwrap();
-        std::fs::write(dir.join("ca.pem"), cert.pem()).unwrap();
-        std::fs::write(dir.join("ca.key"), key.serialize_pem()).unwrap();
-        let ca = CaCertificate::new(uuid::Uuid::new_v4(), cert.pem().as_bytes(), UnixTime::now())
-            .unwrap();
-        let set = CaSet::new(vec![ca]).unwrap();
-        Self {
-            dir,
-            key,
-            params,
-            set,
-        }
-    }
-
-    fn issuer(&self) -> Issuer<'_, &KeyPair> {
-        Issuer::new(self.params.clone(), &self.key)
+        let ca = CertSpec::ca("Revocation Test CA").self_signed();
+        std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+        std::fs::write(dir.join("ca.key"), ca.key_pem()).unwrap();
+        let entity =
+            CaCertificate::new(uuid::Uuid::new_v4(), ca.pem().as_bytes(), UnixTime::now()).unwrap();
+        let set = CaSet::new(vec![entity]).unwrap();
+        Self { dir, ca, set }
     }
 
     /// A client certificate with this serial, CN and optional OCSP / CRL URIs.
     fn leaf(&self, serial: u64, cn: &str, ocsp: Option<&str>, crl: Option<&str>) -> Leaf {
-        let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.distinguished_name.push(DnType::CommonName, cn);
-        params.serial_number = Some(SerialNumber::from(serial));
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let mut spec = CertSpec::new().cn(cn).serial(serial).client_auth();
         if let Some(uri) = ocsp {
-            params.custom_extensions = vec![aia_ocsp(uri)];
+            spec = spec.ocsp(uri);
         }
         if let Some(uri) = crl {
-            params.crl_distribution_points = vec![CrlDistributionPoint {
-                uris: vec![uri.to_owned()],
-            }];
+            spec = spec.crl_distribution_point(&[uri]);
         }
-        let cert = params.signed_by(&key, &self.issuer()).unwrap();
         Leaf {
-            der: cert.der().clone(),
+            der: spec.signed_by(&self.ca).der(),
             serial,
         }
     }
@@ -123,27 +96,7 @@ impl Pki {
 
     /// A CRL revoking `serials`, DER.
     fn crl(&self, serials: &[u64]) -> Vec<u8> {
-        let now = time::OffsetDateTime::now_utc();
-        CertificateRevocationListParams {
-            this_update: now - time::Duration::hours(1),
-            next_update: now + time::Duration::hours(1),
-            crl_number: SerialNumber::from(1u64),
-            issuing_distribution_point: None,
-            revoked_certs: serials
-                .iter()
-                .map(|s| RevokedCertParams {
-                    serial_number: SerialNumber::from(*s),
-                    revocation_time: now - time::Duration::minutes(5),
-                    reason_code: None,
-                    invalidity_date: None,
-                })
-                .collect(),
-            key_identifier_method: KeyIdMethod::Sha256,
-        }
-        .signed_by(&self.issuer())
-        .unwrap()
-        .der()
-        .to_vec()
+        CrlSpec::revoking(serials).sign(&self.ca).der().to_vec()
     }
 }
 
@@ -151,18 +104,6 @@ impl Drop for Pki {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-/// authorityInfoAccess with one http OCSP accessDescription.
-fn aia_ocsp(uri: &str) -> CustomExtension {
-    let mut desc = vec![0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
-    desc.extend_from_slice(&[0x86, uri.len() as u8]);
-    desc.extend_from_slice(uri.as_bytes());
-    let mut seq = vec![0x30, desc.len() as u8];
-    seq.extend_from_slice(&desc);
-    let mut content = vec![0x30, seq.len() as u8];
-    content.extend_from_slice(&seq);
-    CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], content)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -176,21 +117,6 @@ impl Drop for OpensslResponder {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn openssl_available() -> bool {
-    let found = Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("MTLS_REQUIRE_OPENSSL").is_none(),
-            "openssl is required (MTLS_REQUIRE_OPENSSL is set) but not found"
-        );
-        eprintln!("openssl not found: skipped");
-    }
-    found
 }
 
 /// Starts `openssl ocsp` on `port` with `good` valid and `revoked` revoked.
@@ -310,19 +236,12 @@ async fn http_server(canned: Canned, tls: bool) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let acceptor = tls.then(|| {
-        let key = KeyPair::generate().unwrap();
-        let cert = CertificateParams::new(vec!["localhost".to_owned()])
-            .unwrap()
-            .self_signed(&key)
-            .unwrap();
+        let cert = CertSpec::names(&["localhost"]).self_signed();
         let config = rustls::ServerConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_no_client_auth()
-            .with_single_cert(
-                vec![cert.der().clone()],
-                PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-            )
+            .with_single_cert(vec![cert.der()], cert.key_der())
             .unwrap();
         tokio_rustls::TlsAcceptor::from(Arc::new(config))
     });

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use mtls_cert::{CaCertificate, CaSet, Certificate};
 use mtls_gateway::UpstreamTls;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use mtls_test_pki::CertSpec;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{ClientConnection, RootCertStore, ServerConfig, ServerConnection};
 
@@ -18,20 +18,13 @@ struct Side {
 }
 
 fn side(ca_cn: &str, leaf_names: Vec<String>) -> Side {
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.distinguished_name.push(DnType::CommonName, ca_cn);
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(leaf_names)
-        .unwrap()
-        .signed_by(&key, &Issuer::new(ca, &ca_key))
-        .unwrap();
+    let ca = CertSpec::ca(ca_cn).self_signed();
+    let names: Vec<&str> = leaf_names.iter().map(String::as_str).collect();
+    let leaf = CertSpec::names(&names).signed_by(&ca);
     Side {
-        ca_der: ca_cert.der().clone(),
-        chain: vec![leaf.der().clone()],
-        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        ca_der: ca.der(),
+        chain: leaf.chain(),
+        key: leaf.key_der(),
     }
 }
 

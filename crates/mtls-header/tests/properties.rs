@@ -8,41 +8,19 @@ mod common;
 use std::sync::OnceLock;
 
 use mtls_header::{HeaderFormat, Limits, decode_headers, encode};
+use mtls_test_pki::CertSpec;
+use mtls_test_pki::rcgen::KeyUsagePurpose;
 use proptest::prelude::*;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 
 /// A chain of `depth` CAs under a root, and a leaf whose CN is `cn`: leaf first, root excluded.
 fn chain(cn: &str, depth: usize) -> Vec<Vec<u8>> {
-    let mut issuer_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    issuer_params
-        .distinguished_name
-        .push(DnType::CommonName, "prop root");
-    issuer_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    issuer_params.key_usages = vec![KeyUsagePurpose::KeyCertSign];
-    let mut issuer_key = KeyPair::generate().unwrap();
-    let mut cas = Vec::new();
+    let ca = |cn: &str| CertSpec::ca(cn).key_usages(&[KeyUsagePurpose::KeyCertSign]);
+    let mut issuer = ca("prop root").self_signed();
     for i in 0..depth {
-        let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params
-            .distinguished_name
-            .push(DnType::CommonName, format!("prop ca {i}"));
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign];
-        let issuer = Issuer::new(issuer_params, &issuer_key);
-        cas.push(params.signed_by(&key, &issuer).unwrap().der().to_vec());
-        issuer_params = params;
-        issuer_key = key;
+        issuer = ca(&format!("prop ca {i}")).signed_by(&issuer);
     }
-    let key = KeyPair::generate().unwrap();
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.distinguished_name.push(DnType::CommonName, cn);
-    let issuer = Issuer::new(issuer_params, &issuer_key);
-    let leaf = params.signed_by(&key, &issuer).unwrap().der().to_vec();
-    cas.reverse();
-    let mut out = vec![leaf];
-    out.extend(cas);
-    out
+    let leaf = CertSpec::new().cn(cn).signed_by(&issuer);
+    leaf.chain().iter().map(|c| c.to_vec()).collect()
 }
 
 /// (header name, value) lines carrying `ders` in `format`.

@@ -1,4 +1,4 @@
-//! An httpbin-like echo upstream for the demo: `/anything` (and below) answers the request's
+//! An httpbin-like echo upstream (the demo's): `/anything` (and below) answers the request's
 //! method, path, query, headers and body as JSON; anything else is 404.
 
 use std::convert::Infallible;
@@ -91,7 +91,7 @@ async fn answer(
 }
 
 /// Serves the echo upstream on `listener` until `shutdown` turns true.
-pub(crate) async fn serve(listener: TcpListener, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(listener: TcpListener, mut shutdown: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = shutdown.changed() => break,

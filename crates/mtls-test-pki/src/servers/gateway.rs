@@ -1,0 +1,112 @@
+//! The `mtls serve` process.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::TempDir;
+
+/// `mtls serve` as a child process, killed on drop.
+#[derive(Debug)]
+pub struct Gateway {
+    /// The process.
+    pub child: Child,
+    /// Its TLS listener (from its `listening: https://` line).
+    pub tls: SocketAddr,
+    /// Its plain HTTP listener (from its `listening: http://` line).
+    pub http: SocketAddr,
+    /// Where its stderr (the log) goes.
+    pub stderr: PathBuf,
+}
+
+impl Gateway {
+    /// Starts `BINARY serve --config CONFIG` on ephemeral loopback ports, with `extra` args,
+    /// and waits (at most 20 s) until it prints both listening lines. `binary` is the `mtls`
+    /// executable (`env!("CARGO_BIN_EXE_mtls")` in the binary's tests).
+    pub fn start(binary: impl AsRef<Path>, dir: &TempDir, config: &Path, extra: &[&str]) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let stderr = dir.path(&format!("serve-{nanos}.log"));
+        let mut child = Command::new(binary.as_ref())
+            .arg("serve")
+            .arg("--config")
+            .arg(config)
+            .args(["--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"])
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut gateway = Self {
+            child,
+            tls: SocketAddr::from(([127, 0, 0, 1], 0)),
+            http: SocketAddr::from(([127, 0, 0, 1], 0)),
+            stderr,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while gateway.tls.port() == 0 || gateway.http.port() == 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(line) = rx.recv_timeout(left) else {
+                panic!("mtls serve did not start:\n{}", gateway.log());
+            };
+            if let Some(a) = line.strip_prefix("listening: https://") {
+                gateway.tls = a.parse().unwrap();
+            } else if let Some(a) = line.strip_prefix("listening: http://") {
+                gateway.http = a.parse().unwrap();
+            }
+        }
+        gateway
+    }
+
+    /// What the gateway logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// Sends SIGHUP (reload).
+    pub fn hup(&self) {
+        let status = Command::new("kill")
+            .args(["-HUP", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Sends SIGTERM and waits (at most 15 s) for the exit status.
+    pub fn terminate(&mut self) -> Option<i32> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
