@@ -1,71 +1,45 @@
-//! Test PKI and documents for the configuration tests, generated at test time (no key is
-//! stored in the repository).
+//! The configuration tests' documents; their certificates come from mtls-test-pki,
+//! generated at test time (no key is stored in the repository).
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code, unreachable_pub)]
 
-use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+/// `text` as a YAML block scalar body indented by `spaces`.
+pub use mtls_test_pki::yaml_block as block;
+use mtls_test_pki::{CertSpec, Node};
 
-/// A CA certificate's PEM, with its issuer to sign leaves.
+/// A CA certificate's PEM, with the CA to sign leaves.
 pub struct TestCa {
     pub pem: String,
-    pub issuer: Issuer<'static, KeyPair>,
+    pub node: Node,
 }
 
 /// A self-signed CA named `cn`.
 pub fn ca(cn: &str) -> TestCa {
-    let key = KeyPair::generate().unwrap();
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, cn);
-    let pem = params.self_signed(&key).unwrap().pem();
+    let node = CertSpec::ca(cn).self_signed();
     TestCa {
-        pem,
-        issuer: Issuer::new(params, key),
+        pem: node.pem(),
+        node,
     }
 }
 
 /// A CA that expired in 2001.
 pub fn expired_ca() -> String {
-    let key = KeyPair::generate().unwrap();
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.not_before = rcgen::date_time_ymd(2000, 1, 1);
-    params.not_after = rcgen::date_time_ymd(2001, 1, 1);
-    params.self_signed(&key).unwrap().pem()
+    mtls_test_pki::expired_ca().pem()
 }
 
 /// A leaf (not a CA), self-signed.
 pub fn not_a_ca() -> String {
-    let key = KeyPair::generate().unwrap();
-    CertificateParams::new(vec!["leaf.example.test".into()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap()
-        .pem()
+    mtls_test_pki::leaf_as_ca().pem()
 }
 
 /// A server certificate for `names` issued by `ca`, with its key: (cert PEM, key PEM).
 pub fn server_cert(ca: &TestCa, names: &[&str]) -> (String, String) {
-    let key = KeyPair::generate().unwrap();
-    let params =
-        CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>()).unwrap();
-    let cert = params.signed_by(&key, &ca.issuer).unwrap();
-    (cert.pem(), key.serialize_pem())
+    let leaf = CertSpec::names(names).signed_by(&ca.node);
+    (leaf.pem(), leaf.key_pem())
 }
 
 /// Another private key's PEM (matches no certificate).
 pub fn other_key() -> String {
-    KeyPair::generate().unwrap().serialize_pem()
-}
-
-/// `text` as a YAML block scalar body indented by `spaces`.
-pub fn block(text: &str, spaces: usize) -> String {
-    let pad = " ".repeat(spaces);
-    text.lines()
-        .map(|l| format!("{pad}{l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    mtls_test_pki::unrelated_key_pem()
 }
 
 pub const CA_ID: &str = "2b2c9f51-9c1b-4a0e-8f6e-0c3f1e7d9a01";
