@@ -201,8 +201,9 @@ fn model(routes: &[RouteMatch], req: &Request) -> Answer {
         req.protocol,
         RequestProtocol::Https | RequestProtocol::Grpcs | RequestProtocol::Wss
     );
-    // (priority, id, route, group) of every matching group, with its matched path.
-    let mut best: Option<((u64, Option<Uuid>), (usize, usize), Option<usize>)> = None;
+    /// The best match so far: (priority, id), (route, group), the matched path.
+    type Best = ((u64, Option<Uuid>), (usize, usize), Option<usize>);
+    let mut best: Option<Best> = None;
     for (r, route) in routes.iter().enumerate() {
         if !is_http(route) {
             continue;

@@ -48,7 +48,7 @@ fn sanitize_postfix(postfix: &str) -> &str {
 /// The path the upstream receives for a request that `hit` matched (Kong's
 /// `get_upstream_uri_v0`, or its `traditional` router's `v1` join), escaped as Kong escapes it
 /// ([`crate::path::escape`]). `service_path` is the service's `path` (none: `/`);
-/// `request_path` is the normalised path the router matched; `strip_path` removes the part
+/// `request_path` is the normalised path the router matched (an empty service path is `/`); `strip_path` removes the part
 /// the route's path matched (a regex's whole match included). The query is not part of it.
 ///
 /// ```
@@ -69,7 +69,7 @@ pub fn upstream_path(
     strip_path: bool,
     path_handling: PathHandling,
 ) -> String {
-    let base = service_path.unwrap_or("/");
+    let base = service_path.filter(|p| !p.is_empty()).unwrap_or("/");
     // Kong's `match_t.prefix or "/"`: the matched part when stripping, else `/`.
     let prefix_len = if strip_path && hit.path.is_some() {
         hit.matched_len()
