@@ -134,7 +134,8 @@ struct Candidate {
 #[derive(Debug, Clone, Default)]
 pub struct Router {
     routes: Vec<RouteMatch>,
-    common: Vec<Common>,
+    /// By route position; `None` for a route with no HTTP protocol.
+    common: Vec<Option<Common>>,
     candidates: Vec<Candidate>,
 }
 
@@ -202,22 +203,15 @@ impl Router {
         let mut keyed: Vec<(Priority, Option<Uuid>, usize, usize, Candidate)> = Vec::new();
         for (index, route) in routes.iter().enumerate() {
             let compiled = compile_common(index, route)?;
-            let Some(compiled) = compiled else {
-                // Stream-only: kept for positions, never a candidate.
-                common.push(Common {
-                    hosts: Vec::new(),
-                    methods: Vec::new(),
-                    headers: Vec::new(),
-                    snis: Vec::new(),
-                    protocols: Protocols::default(),
-                    redirect_status: 426,
-                });
+            let http = compiled.is_some();
+            common.push(compiled);
+            if !http {
+                // A stream route: its paths are still checked, it is never a candidate.
                 for path in 0..route.paths.len() {
                     compile_path(index, route, path)?;
                 }
                 continue;
-            };
-            common.push(compiled);
+            }
             let groups = priority::path_groups(&route.paths);
             let count = groups.len();
             for (group, members) in groups.into_iter().enumerate() {
@@ -253,12 +247,13 @@ impl Router {
     }
 
     /// Routes `req`: the best route and what it matched, the best route's refusal of the
-    /// request's protocol, or no route. Allocates nothing unless the best route's regex path
-    /// has capture groups that took part in the match.
+    /// request's protocol, or no route. Allocates nothing, except for the captures of a regex
+    /// path with groups that took part in the match, and the lower-cased copy of a header
+    /// value a `~*` header regex is tried on.
     pub fn route(&self, req: &RequestInfo<'_>) -> Outcome {
         let host = req.host.strip_suffix('.').unwrap_or(req.host);
         for candidate in &self.candidates {
-            let Some(common) = self.common.get(candidate.route) else {
+            let Some(Some(common)) = self.common.get(candidate.route) else {
                 continue;
             };
             if !common.matches(req, host) {
