@@ -366,6 +366,22 @@ def main():
           f"{'a' * 63}.example.com\nx.{'c' * 60}.test\n{'d' * 250}\n")
     write("sni_map", "idn-and-case", "xn--bcher-kva.example\nWWW.Example.ORG\0"
                                     "XN--BCHER-KVA.EXAMPLE.\nbücher.example\n")
+    path_seeds()
+
+
+def path_seeds():
+    """path_normalize: a request path, then optionally NUL and a service path."""
+    write("path_normalize", "dot-segments", "/public/../admin")
+    write("path_normalize", "encoded-dots", "/public/%2e%2E/admin/%2E")
+    write("path_normalize", "above-root-refused", "/a/../../b")
+    write("path_normalize", "encoded-slash", "/a/%2f/b%2F..%2Fc\0/service/")
+    write("path_normalize", "merged-slashes", "//a///b//")
+    write("path_normalize", "unreserved-and-other", "/%6B%6f%6e%67/%C3%A9t%C3%A9%20x/%7E")
+    write("path_normalize", "bad-percent-refused", "/a%2/b%zz")
+    write("path_normalize", "not-utf8-refused", "/%C3%28")
+    write("path_normalize", "query-refused", "/a?b=/../c")
+    write("path_normalize", "regex-route", "/b/x/./y/..\0/srv")
+    write("path_normalize", "kong-complex", "/%C3%A4/a/%2e./a%2E//a/%2e/./a/../a/%2e%2E/%5f%2f%2F")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use mtls_cert::pki_types::{CertificateDer, UnixTime};
 use mtls_consumer::FoundBy;
 use mtls_gateway::config::{self, Config, LoadError, Route};
-use mtls_gateway::router::{NO_ROUTE_BODY, RequestInfo};
+use mtls_gateway::router::{NO_ROUTE_BODY, RequestInfo, RequestProtocol};
 use mtls_gateway::{CompileOptions, Decision, RequestFacts, Snapshot};
 use serde::Serialize;
 use serde::ser::SerializeMap;
@@ -359,10 +359,19 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     let method = args.method.to_ascii_uppercase();
     let request = RequestInfo {
         host,
+        port: mtls_gateway::router::split_host_port(host_header)
+            .1
+            .unwrap_or(if tls { 443 } else { 80 }),
         path: &args.path,
         method: &method,
         sni,
-        protocol: args.scheme.as_str(),
+        protocol: if tls {
+            RequestProtocol::Https
+        } else {
+            RequestProtocol::Http
+        },
+        http2: false,
+        headers: &headers,
     };
     let mut reason = Vec::new();
     let request_text = format!(

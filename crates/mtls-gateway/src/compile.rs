@@ -108,6 +108,9 @@ pub enum CompileError {
         /// Why.
         reason: String,
     },
+    /// The router refused a route (an invalid regex).
+    #[error(transparent)]
+    Router(#[from] crate::router::RouterError),
     /// A service's upstream TLS could not be built.
     #[error("services[{id}]: {reason}")]
     Service {
@@ -317,15 +320,18 @@ impl Snapshot {
                 .routes()
                 .iter()
                 .map(|r| RouteMatch {
-                    id: r.id.to_string(),
+                    id: Some(r.id),
                     hosts: r.hosts.clone(),
                     paths: r.paths.clone(),
                     methods: r.methods.clone(),
+                    headers: r.headers.clone(),
                     snis: r.snis.clone(),
-                    protocols: r.protocols.iter().map(|p| p.as_str().to_owned()).collect(),
+                    protocols: r.protocols.clone(),
+                    regex_priority: r.regex_priority,
+                    ..RouteMatch::default()
                 })
                 .collect(),
-        );
+        )?;
         Ok(Snapshot::new(version, handshake, routes, decider, upstreams).with_router(router))
     }
 }

@@ -16,6 +16,8 @@
 //! - [`Snapshot::decide`]: the per-request decision (status and body, or the upstream headers).
 //! - [`revocation`]: OCSP and CRL checks over the network, Kong's `revocation_check_mode`.
 //! - [`UpstreamTls`]: mutual TLS to upstreams.
+//! - [`router`] and [`path`]: Kong's `traditional_compatible` router and request-path
+//!   normalisation, for embedders without a router of their own.
 //!
 //! ## Integration 1: an existing rustls server
 //!
@@ -83,6 +85,7 @@ pub mod danger;
 pub mod decision;
 mod error;
 pub mod handshake;
+pub mod path;
 pub mod revocation;
 pub mod router;
 pub mod server_certs;

@@ -13,7 +13,7 @@ use rustls::ClientConfig;
 
 use crate::decision::{Decider, Decision, RequestFacts, RoutePlugins};
 use crate::handshake::HandshakeConfigs;
-use crate::router::{RequestInfo, Router};
+use crate::router::{Outcome, Refusal, RequestInfo, Router};
 
 /// One compiled configuration: everything a handshake or a request needs, immutable.
 #[derive(Debug)]
@@ -24,6 +24,8 @@ pub struct Snapshot {
     decider: Decider,
     upstreams: HashMap<String, Arc<ClientConfig>>,
     router: Router,
+    /// The id (as text) of each of the router's routes, by position.
+    router_ids: Vec<String>,
 }
 
 impl Snapshot {
@@ -43,33 +45,51 @@ impl Snapshot {
             decider,
             upstreams,
             router: Router::default(),
+            router_ids: Vec::new(),
         }
     }
 
     /// Sets the router used by [`Snapshot::route_request`] (compiled snapshots have one built
-    /// from the configuration's routes).
+    /// from the configuration's routes, each with its id).
     pub fn with_router(mut self, router: Router) -> Self {
+        self.router_ids = router
+            .routes()
+            .iter()
+            .map(|r| r.id.map(|id| id.to_string()).unwrap_or_default())
+            .collect();
         self.router = router;
         self
     }
 
-    /// The id of the route that serves a request, by Kong's precedence; `None`: answer 404
-    /// with [`crate::router::NO_ROUTE_BODY`], or 426 when [`Snapshot::needs_https`] says so.
-    pub fn route_request(&self, request: &RequestInfo<'_>) -> Option<&str> {
+    /// The router.
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    /// What the router answers for a request: the route (by position in
+    /// [`Router::routes`]), a refusal of the request's protocol, or no route.
+    pub fn route_outcome(&self, request: &RequestInfo<'_>) -> Outcome {
         self.router.route(request)
     }
 
-    /// Whether a plain-HTTP request no route serves would be served over HTTPS: Kong answers
-    /// it 426 `{"message":"Please use HTTPS protocol"}` instead of 404.
+    /// The id of the route that serves a request, by Kong's precedence; `None`: answer 404
+    /// with [`crate::router::NO_ROUTE_BODY`], or 426 when [`Snapshot::needs_https`] says so
+    /// ([`Snapshot::route_outcome`] tells every refusal).
+    pub fn route_request(&self, request: &RequestInfo<'_>) -> Option<&str> {
+        let hit = self.router.route(request);
+        self.router_ids.get(hit.hit()?.route).map(String::as_str)
+    }
+
+    /// Whether the best route for a plain-HTTP request takes HTTPS only: Kong answers it 426
+    /// `{"message":"Please use HTTPS protocol"}` (or the route's redirect) instead of 404.
     pub fn needs_https(&self, request: &RequestInfo<'_>) -> bool {
-        request.protocol == "http"
-            && self
-                .router
-                .route(&RequestInfo {
-                    protocol: "https",
-                    ..*request
-                })
-                .is_some()
+        matches!(
+            self.router.route(request),
+            Outcome::Refused {
+                refusal: Refusal::HttpsRequired { .. },
+                ..
+            }
+        )
     }
 
     /// The snapshot's version (increases with every successful reload).

@@ -112,10 +112,13 @@ fn kong_mtls_example_end_to_end_and_reload() {
     // The built-in router finds the route (paths [/mtls], snis, https).
     let request = mtls_gateway::router::RequestInfo {
         host: "example.com",
+        port: 443,
         path: "/mtls/anything",
         method: "GET",
         sni: Some("example.com"),
-        protocol: "https",
+        protocol: mtls_gateway::router::RequestProtocol::Https,
+        http2: false,
+        headers: &NO_HEADERS,
     };
     let route_id = snapshot.route_request(&request).unwrap().to_owned();
     assert_eq!(
@@ -123,7 +126,7 @@ fn kong_mtls_example_end_to_end_and_reload() {
         Some(true)
     );
     let plain = mtls_gateway::router::RequestInfo {
-        protocol: "http",
+        protocol: mtls_gateway::router::RequestProtocol::Http,
         sni: None,
         ..request
     };

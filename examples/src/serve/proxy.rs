@@ -13,7 +13,7 @@ use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
 use mtls_gateway::config::Config;
-use mtls_gateway::router::{NO_ROUTE_BODY, RequestInfo};
+use mtls_gateway::router::{NO_ROUTE_BODY, RequestInfo, RequestProtocol};
 use mtls_gateway::{Decision, RequestFacts};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -164,6 +164,16 @@ fn request_host(req: &Request<Incoming>) -> String {
     host.to_ascii_lowercase()
 }
 
+/// The port of the request's Host (or authority), if it has one.
+fn request_port(req: &Request<Incoming>) -> Option<u16> {
+    let raw = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))?;
+    mtls_gateway::router::split_host_port(raw).1
+}
+
 /// The upstream path (Kong's `path_handling` v0) and the stripped prefix, if any.
 fn upstream_path(target: &Target, path: &str) -> (String, Option<String>) {
     let mut rest = path;
@@ -224,16 +234,30 @@ async fn proxy(
     let host = request_host(&req);
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
-    let info = RequestInfo {
-        host: &host,
-        path: &path,
-        method: method.as_str(),
-        sni,
-        protocol,
-    };
     let snapshot = &generation.snapshot;
-    let Some(route_id) = snapshot.route_request(&info).map(str::to_owned) else {
-        if snapshot.needs_https(&info) {
+    let (route_id, needs_https) = {
+        let value_of = |name: HeaderName| req.headers().get(name).map(HeaderValue::as_bytes);
+        let fields: Vec<(&HeaderName, &HeaderValue)> = req.headers().iter().collect();
+        let info = RequestInfo {
+            host: &host,
+            port: request_port(&req).unwrap_or(conn.local_port),
+            path: &path,
+            method: method.as_str(),
+            sni,
+            protocol: RequestProtocol::classify(
+                conn.tls.is_some(),
+                value_of(header::CONTENT_TYPE),
+                value_of(header::UPGRADE),
+            ),
+            http2: req.version() == hyper::Version::HTTP_2,
+            headers: &fields,
+        };
+        let id = snapshot.route_request(&info).map(str::to_owned);
+        let needs_https = id.is_none() && snapshot.needs_https(&info);
+        (id, needs_https)
+    };
+    let Some(route_id) = route_id else {
+        if needs_https {
             tracing::info!(target: "mtls::serve", peer = %conn.peer, %method, path, host, status = 426, "request refused: the route takes HTTPS only");
             return message(StatusCode::UPGRADE_REQUIRED, "Please use HTTPS protocol");
         }
