@@ -31,7 +31,42 @@ const SESSION_CACHE_SIZE: usize = 4096;
 pub struct HandshakeConfigs {
     sni_map: Arc<SniMap>,
     no_request: Arc<ServerConfig>,
-    request: HashMap<Vec<Uuid>, Arc<ServerConfig>>,
+    request: HashMap<Vec<Uuid>, (Arc<ServerConfig>, Arc<[Uuid]>)>,
+}
+
+/// What a handshake asked of the client: nothing, or a certificate (with these CA names
+/// hinted, when `send_ca_dn` asked for them). Kept with the connection, so a request whose
+/// host would have been asked differently is answered 421 (decision 17).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ClientAuth {
+    /// No CertificateRequest was sent.
+    NotRequested,
+    /// A certificate was requested (never required), with the ids of the CAs hinted.
+    Requested(Arc<[Uuid]>),
+}
+
+impl ClientAuth {
+    /// Whether a certificate was requested.
+    pub fn requested(&self) -> bool {
+        matches!(self, Self::Requested(_))
+    }
+
+    fn matches(&self, decision: &Decision<'_>) -> bool {
+        match (self, decision) {
+            (Self::NotRequested, Decision::NoRequest) => true,
+            (Self::Requested(ids), Decision::Request { ca_ids }) => &ids[..] == *ca_ids,
+            _ => false,
+        }
+    }
+}
+
+/// The `ServerConfig` chosen for a ClientHello, and what it asks of the client.
+#[derive(Clone, Debug)]
+pub struct Selected {
+    /// The configuration to finish the handshake with.
+    pub config: Arc<ServerConfig>,
+    /// What it asks: keep it with the connection ([`crate::TlsInfo::client_auth`]).
+    pub client_auth: ClientAuth,
 }
 
 impl std::fmt::Debug for HandshakeConfigs {
@@ -114,7 +149,8 @@ impl HandshakeConfigs {
                 hints,
             ));
             let config = shared.config(Some(verifier), customise)?;
-            request.insert(ids, config);
+            let shared_ids: Arc<[Uuid]> = ids.clone().into();
+            request.insert(ids, (config, shared_ids));
         }
         Ok(Self {
             sni_map,
@@ -125,17 +161,37 @@ impl HandshakeConfigs {
 
     /// The config for a ClientHello's server name (or none): no CertificateRequest where no
     /// route needs a certificate, otherwise a request with the entry's CA names.
-    pub fn select(&self, server_name: Option<&str>) -> Arc<ServerConfig> {
+    pub fn select(&self, server_name: Option<&str>) -> Selected {
         match self.sni_map.lookup(server_name) {
-            Decision::NoRequest => Arc::clone(&self.no_request),
-            Decision::Request { ca_ids } => self
+            Decision::NoRequest => self.not_requested(),
+            Decision::Request { ca_ids } => match self
                 .request
                 .get(ca_ids)
-                // Every entry's set was built above; a miss cannot happen, and the safe
-                // answer would still be to request a certificate without names.
+                // Every entry's set was built; a miss cannot happen, and the safe answer is
+                // still to request a certificate without names.
                 .or_else(|| self.request.get(&[][..]))
-                .map_or_else(|| Arc::clone(&self.no_request), Arc::clone),
+            {
+                Some((config, ids)) => Selected {
+                    config: Arc::clone(config),
+                    client_auth: ClientAuth::Requested(Arc::clone(ids)),
+                },
+                None => self.not_requested(),
+            },
         }
+    }
+
+    fn not_requested(&self) -> Selected {
+        Selected {
+            config: Arc::clone(&self.no_request),
+            client_auth: ClientAuth::NotRequested,
+        }
+    }
+
+    /// Whether a connection whose handshake asked `asked` was asked as a handshake for
+    /// `host` would have been (same request, same CA names): a request for `host` on it is
+    /// not misdirected.
+    pub fn asked_as_for(&self, asked: &ClientAuth, host: Option<&str>) -> bool {
+        asked.matches(&self.sni_map.lookup(host))
     }
 
     /// The SNI map the choice is made from (for diagnostics: `SniMap::explain`).

@@ -1,29 +1,62 @@
 //! # mtls-gateway
 //!
-//! The thin composition crate of the mtls workspace: it loads a Kong-style configuration,
-//! plugs into a rustls server, and answers, for each request, what Kong's mutual-TLS plugins
-//! would decide. It composes `mtls-cert` (validation), `mtls-consumer` (who the certificate
-//! is), `mtls-sni` (whether to ask for a certificate) and `mtls-header` (certificates from a
-//! trusted proxy's headers), adding as little logic of its own as it can.
+//! The composition crate of the mtls workspace: it compiles a Kong configuration
+//! ([`mtls_kong_config::Config`]) into a [`Snapshot`], plugs into a rustls server, and gives,
+//! for each request, the whole answer Kong would give: a [`Plan`].
 //!
-//! - [`config`]: Kong's declarative format (`kong.yaml`, YAML or JSON) and a builder.
-//! - [`Snapshot`]: the compiled, immutable configuration; [`SnapshotHandle`] swaps it
-//!   atomically on reload.
-//! - Two ways into rustls: the drop-in [`danger::DeferredChainVerifier`] for an existing
-//!   `ServerConfig`, or [`HandshakeConfigs::select`] with rustls' `Acceptor` /
-//!   tokio-rustls' `LazyConfigAcceptor`, which asks for a certificate only on the SNIs that
-//!   need one.
-//! - [`Snapshot::decide`]: the per-request decision (status and body, or the upstream headers).
-//! - [`revocation`]: OCSP and CRL checks over the network, Kong's `revocation_check_mode`.
-//! - [`UpstreamTls`]: mutual TLS to upstreams.
-//! - [`router`] and [`path`]: Kong's `traditional_compatible` router and request-path
-//!   normalisation, for embedders without a router of their own.
+//! ## Where it sits
 //!
-//! ## Integration 1: an existing rustls server
+//! Above the sans-IO core (`mtls-cert` validates, `mtls-consumer` decides who a certificate
+//! is, `mtls-sni` decides whether to ask for one, `mtls-header` reads certificates from a
+//! trusted proxy's headers) and `mtls-kong-config` (Kong's entities and kong.yaml); below the
+//! executors (`mtls-server` runs plans on tokio and hyper; the `tower` feature gives a layer
+//! for an axum or hyper service; an embedder can run plans in its own server). The plan does
+//! no IO: a request that needs a revocation answer from the network is [`Plan::Pending`],
+//! and [`drive`] fetches it.
 //!
-//! Keep your `ServerConfig`; give it the deferred verifier. Every handshake then asks for a
-//! client certificate (without requiring one) and checks proof of possession; the chain is
-//! judged per request by [`Snapshot::decide`].
+//! ## The request plan
+//!
+//! ```
+//! use std::sync::Arc;
+//! use mtls_gateway::{CompileOptions, Connection, Plan, RequestHead, Snapshot, SnapshotHandle};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let yaml = r#"
+//! _format_version: "3.0"
+//! services:
+//!   - name: backend
+//!     url: http://127.0.0.1:8080/api
+//!     routes:
+//!       - name: public
+//!         paths: [/public]
+//! "#;
+//! let (config, _) = mtls_kong_config::load_str(yaml)?;
+//! let options = CompileOptions::new(Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+//! let gateway = SnapshotHandle::try_new(|version| Snapshot::compile(&config, version, &options))?;
+//!
+//! let conn = Connection { peer: "192.0.2.10:50000".parse()?, local_port: 8000, tls: None };
+//! let (method, uri) = (http::Method::GET, "/public/../public/x?y=1".parse()?);
+//! let mut headers = http::HeaderMap::new();
+//! headers.insert("host", "api.example.test".parse()?);
+//! let head = RequestHead { method: &method, uri: &uri, version: http::Version::HTTP_11, headers: &headers };
+//! match gateway.load().plan(&conn, &head, mtls_cert::pki_types::UnixTime::now()) {
+//!     Plan::Proxy(upstream) => {
+//!         assert_eq!(upstream.path_and_query, "/api/x?y=1"); // normalised, then strip_path
+//!         assert_eq!(upstream.upstream.port(), 8080);
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! ## Into rustls: a `ServerConfig` chosen per ClientHello
+//!
+//! [`HandshakeConfigs::select`] (with rustls' `Acceptor` or tokio-rustls'
+//! `LazyConfigAcceptor`) asks for a certificate only on the SNIs that need one (browsers show
+//! no picker elsewhere), with CA names where `send_ca_dn` asks; keep its [`ClientAuth`] in the
+//! connection's [`TlsInfo`]. Or keep your own `ServerConfig` and give it
+//! [`danger::DeferredChainVerifier`], which asks every client for a certificate without
+//! requiring one and leaves the chain to be judged per request.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -43,59 +76,47 @@
 //! # let _ = config;
 //! # Ok(()) }
 //! ```
-//!
-//! ## Integration 2: a `ServerConfig` chosen per ClientHello
-//!
-//! Load the configuration, compile a snapshot, and let it choose the `ServerConfig` from the
-//! ClientHello's server name: no CertificateRequest where no route needs one (browsers show
-//! no certificate picker there), CA names only where `send_ca_dn` asks for them.
-//!
-//! ```
-//! use std::sync::Arc;
-//! use mtls_gateway::{CompileOptions, Snapshot, SnapshotHandle, config};
-//!
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let yaml = r#"
-//! _format_version: "3.0"
-//! services:
-//!   - name: backend
-//!     url: http://127.0.0.1:8080
-//!     routes:
-//!       - name: public
-//!         hosts: [www.example.test]
-//! "#;
-//! let (config, warnings) = config::load_str(yaml)?;
-//! assert!(warnings.is_empty());
-//! let options = CompileOptions::new(Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
-//! let gateway = SnapshotHandle::try_new(|version| Snapshot::compile(&config, version, &options))?;
-//!
-//! // In the accept loop (rustls::server::Acceptor or tokio_rustls::LazyConfigAcceptor):
-//! //   let config = gateway.load().handshake().select(accepted.client_hello().server_name());
-//! let server_config = gateway.load().handshake().select(Some("www.example.test"));
-//! // Then: accepted.into_connection(server_config), and per request:
-//! //   gateway.load().decide(route_name, &facts).await
-//! # let _ = server_config;
-//! # Ok(()) }
-//! ```
 #![forbid(unsafe_code)]
 
-pub mod compile;
-pub mod config;
+mod compile;
 pub mod danger;
-pub mod decision;
+mod decision;
+mod driver;
 mod error;
-pub mod handshake;
-pub mod path;
-pub mod revocation;
-pub mod router;
-pub mod server_certs;
-pub mod snapshot;
-pub mod upstream;
+mod handshake;
+mod plan;
+mod revocation;
+mod router;
+mod server_certs;
+mod snapshot;
+mod upstream;
 
-pub use compile::{CompileError, CompileOptions};
-pub use decision::{Allow, Decider, Decision, Deny, RequestFacts, RoutePlugins};
+pub use compile::{
+    CompileError, CompileOptions, SharedConsumerStore, Timeouts, Upstream, UpstreamProtocol,
+};
+pub use decision::{Allow, Answers, Needs};
+pub use driver::drive;
 pub use error::TlsError;
-pub use handshake::HandshakeConfigs;
+pub use handshake::{ClientAuth, HandshakeConfigs, Selected};
+pub use plan::head::{HeadError, RequestHost};
+pub use plan::{
+    Connection, Pending, Plan, RequestHead, Respond, TlsInfo, UpstreamPlan, strip_hop_by_hop,
+};
+pub use revocation::{
+    FetchError, FetchSettings, Lookup, MAX_FETCHED_CRL_SIZE, MAX_OCSP_RESPONSE_SIZE, Proxy,
+    RevocationCheckMode, RevocationChecker, RevocationOutcome, RevocationPolicy, RevocationQuery,
+    Source as RevocationSource, Verdict,
+};
+pub use router::{
+    Captures, Hit as RouteHit, NO_ROUTE_BODY, Outcome as RouteOutcome, REDIRECT_STATUS_CODES,
+    Refusal as RouteRefusal, RequestInfo, RequestProtocol, RouteMatch, Router, RouterError,
+    https_location, is_grpc_content_type, is_websocket_upgrade, split_host_port, upstream_path,
+};
 pub use server_certs::ServerCertificates;
-pub use snapshot::{Snapshot, SnapshotHandle};
+pub use snapshot::{Prepared, Snapshot, SnapshotHandle};
 pub use upstream::UpstreamTls;
+
+/// Kong's request-path normalisation (decision 13) and escaping, as routing uses them.
+pub use mtls_kong_config::path::{
+    NormalizedPath, PathError, escape as escape_path, normalize as normalize_path,
+};

@@ -4,92 +4,49 @@
 //! reloads happen meanwhile (decisions.md item 11). A reload builds a whole new snapshot first;
 //! if building fails, the running snapshot is untouched and the error is returned.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use arc_swap::ArcSwap;
-use rustls::ClientConfig;
+use mtls_header::TrustedIps;
 
-use crate::decision::{Decider, Decision, RequestFacts, RoutePlugins};
+use crate::compile::CompiledRoute;
+use crate::decision::Decider;
 use crate::handshake::HandshakeConfigs;
-use crate::router::{Outcome, Refusal, RequestInfo, Router};
+use crate::router::Router;
 
-/// One compiled configuration: everything a handshake or a request needs, immutable.
+/// One compiled configuration: everything a handshake or a request needs, immutable. Built by
+/// [`Snapshot::compile`]; asked for each request's [`Plan`](crate::Plan) with
+/// [`Snapshot::plan`].
 #[derive(Debug)]
 pub struct Snapshot {
     version: u64,
-    handshake: HandshakeConfigs,
-    routes: HashMap<String, Arc<RoutePlugins>>,
-    decider: Decider,
-    upstreams: HashMap<String, Arc<ClientConfig>>,
-    router: Router,
-    /// The id (as text) of each of the router's routes, by position.
-    router_ids: Vec<String>,
+    pub(crate) handshake: HandshakeConfigs,
+    pub(crate) router: Router,
+    /// By the router's positions.
+    pub(crate) routes: Vec<CompiledRoute>,
+    pub(crate) decider: Decider,
+    /// Kong's `trusted_ips`: peers whose `X-Forwarded-*` headers are kept.
+    pub(crate) trusted_ips: TrustedIps,
 }
 
 impl Snapshot {
-    /// Assembles a snapshot from its compiled parts. `routes` are keyed by route id and by
-    /// route name (both may be used to address a route); `upstreams` by service id and name.
-    pub fn new(
+    pub(crate) fn from_parts(
         version: u64,
         handshake: HandshakeConfigs,
-        routes: HashMap<String, Arc<RoutePlugins>>,
+        router: Router,
+        routes: Vec<CompiledRoute>,
         decider: Decider,
-        upstreams: HashMap<String, Arc<ClientConfig>>,
+        trusted_ips: TrustedIps,
     ) -> Self {
         Self {
             version,
             handshake,
+            router,
             routes,
             decider,
-            upstreams,
-            router: Router::default(),
-            router_ids: Vec::new(),
+            trusted_ips,
         }
-    }
-
-    /// Sets the router used by [`Snapshot::route_request`] (compiled snapshots have one built
-    /// from the configuration's routes, each with its id).
-    pub fn with_router(mut self, router: Router) -> Self {
-        self.router_ids = router
-            .routes()
-            .iter()
-            .map(|r| r.id.map(|id| id.to_string()).unwrap_or_default())
-            .collect();
-        self.router = router;
-        self
-    }
-
-    /// The router.
-    pub fn router(&self) -> &Router {
-        &self.router
-    }
-
-    /// What the router answers for a request: the route (by position in
-    /// [`Router::routes`]), a refusal of the request's protocol, or no route.
-    pub fn route_outcome(&self, request: &RequestInfo<'_>) -> Outcome {
-        self.router.route(request)
-    }
-
-    /// The id of the route that serves a request, by Kong's precedence; `None`: answer 404
-    /// with [`crate::router::NO_ROUTE_BODY`], or 426 when [`Snapshot::needs_https`] says so
-    /// ([`Snapshot::route_outcome`] tells every refusal).
-    pub fn route_request(&self, request: &RequestInfo<'_>) -> Option<&str> {
-        let hit = self.router.route(request);
-        self.router_ids.get(hit.hit()?.route).map(String::as_str)
-    }
-
-    /// Whether the best route for a plain-HTTP request takes HTTPS only: Kong answers it 426
-    /// `{"message":"Please use HTTPS protocol"}` (or the route's redirect) instead of 404.
-    pub fn needs_https(&self, request: &RequestInfo<'_>) -> bool {
-        matches!(
-            self.router.route(request),
-            Outcome::Refused {
-                refusal: Refusal::HttpsRequired { .. },
-                ..
-            }
-        )
     }
 
     /// The snapshot's version (increases with every successful reload).
@@ -102,33 +59,17 @@ impl Snapshot {
         &self.handshake
     }
 
-    /// A route's compiled plugins, by route id or name.
-    pub fn route(&self, id_or_name: &str) -> Option<&Arc<RoutePlugins>> {
-        self.routes.get(id_or_name)
-    }
-
-    /// The upstream TLS configuration of a service, by id or name.
-    pub fn upstream(&self, id_or_name: &str) -> Option<&Arc<ClientConfig>> {
-        self.upstreams.get(id_or_name)
-    }
-
-    /// Decides a request on the route `id_or_name`. An unknown route has no plugins: the
-    /// request is allowed, and every owned header is still removed.
-    pub async fn decide(&self, id_or_name: &str, facts: &RequestFacts<'_>) -> Decision {
-        static NONE: std::sync::OnceLock<RoutePlugins> = std::sync::OnceLock::new();
-        let plugins = match self.routes.get(id_or_name) {
-            Some(p) => p.as_ref(),
-            None => NONE.get_or_init(RoutePlugins::default),
-        };
-        self.decider.decide(plugins, facts).await
+    /// The router (for embedders routing themselves, and diagnostics).
+    pub fn router(&self) -> &Router {
+        &self.router
     }
 }
 
 /// Holds the current [`Snapshot`] and swaps it atomically.
 ///
 /// ```
-/// use mtls_gateway::snapshot::SnapshotHandle;
-/// # fn build(version: u64) -> Result<mtls_gateway::snapshot::Snapshot, String> {
+/// use mtls_gateway::SnapshotHandle;
+/// # fn build(version: u64) -> Result<mtls_gateway::Snapshot, String> {
 /// #     Err(format!("no configuration for version {version}"))
 /// # }
 /// // A failed build leaves nothing swapped (here there is nothing yet: `new` needs a first
@@ -145,6 +86,11 @@ pub struct SnapshotHandle {
 }
 
 impl SnapshotHandle {
+    /// The current snapshot's version.
+    pub fn version(&self) -> u64 {
+        self.current.load().version()
+    }
+
     /// A handle whose first snapshot is built by `build(1)`.
     pub fn try_new<E>(build: impl FnOnce(u64) -> Result<Snapshot, E>) -> Result<Self, E> {
         let first = build(1)?;
@@ -172,5 +118,56 @@ impl SnapshotHandle {
         let next = build(version)?;
         self.current.store(Arc::new(next));
         Ok(version)
+    }
+
+    /// Builds the next snapshot without swapping it in yet: the first half of a change that
+    /// must also commit elsewhere first (the Admin API commits its database transaction
+    /// between the two). Reloads stay serialised while the [`Prepared`] lives; dropping it
+    /// discards the snapshot and nothing changes.
+    pub fn prepare<E>(
+        &self,
+        build: impl FnOnce(u64) -> Result<Snapshot, E>,
+    ) -> Result<Prepared<'_>, E> {
+        let guard = self
+            .reloading
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let version = self.versions.fetch_add(1, Ordering::SeqCst) + 1;
+        let next = build(version)?;
+        Ok(Prepared {
+            handle: self,
+            next: Arc::new(next),
+            _guard: guard,
+        })
+    }
+}
+
+/// A snapshot built by [`SnapshotHandle::prepare`], swapped in by [`Prepared::commit`].
+#[must_use = "a prepared snapshot does nothing until it is committed"]
+pub struct Prepared<'h> {
+    handle: &'h SnapshotHandle,
+    next: Arc<Snapshot>,
+    _guard: std::sync::MutexGuard<'h, ()>,
+}
+
+impl std::fmt::Debug for Prepared<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("version", &self.next.version())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Prepared<'_> {
+    /// The snapshot that commit swaps in.
+    pub fn snapshot(&self) -> &Arc<Snapshot> {
+        &self.next
+    }
+
+    /// Swaps the snapshot in; requests from now on use it. Returns its version.
+    pub fn commit(self) -> u64 {
+        let version = self.next.version();
+        self.handle.current.store(self.next);
+        version
     }
 }

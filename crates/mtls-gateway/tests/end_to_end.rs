@@ -1,30 +1,32 @@
 //! Kong's DB-less mTLS example, end to end in memory: load the YAML, compile a snapshot, run a
-//! real rustls handshake through the per-SNI selector, and decide the request with the peer
+//! real rustls handshake through the per-SNI selector, and plan the request with the peer
 //! certificates. Then reload without the CA: the same client (same session) is refused.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod config_support;
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use config_support::{block, ca, mtls_example};
-use mtls_cert::pki_types::{CertificateDer, ServerName, UnixTime};
-use mtls_gateway::config::load_str;
+use mtls_cert::pki_types::{ServerName, UnixTime};
 use mtls_gateway::{
-    CompileOptions, Decision, RequestFacts, ServerCertificates, Snapshot, SnapshotHandle,
+    ClientAuth, CompileOptions, Connection, Plan, RequestHead, ServerCertificates, Snapshot,
+    SnapshotHandle, TlsInfo,
 };
+use mtls_kong_config::load_str;
 use mtls_test_pki::CertSpec;
 use rustls::server::Acceptor;
 use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConnection};
-
-const NO_HEADERS: [(&str, &str); 0] = [];
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
-fn handshake(snapshot: &Snapshot, client: Arc<ClientConfig>, sni: &str) -> ServerConnection {
+fn handshake(
+    snapshot: &Snapshot,
+    client: Arc<ClientConfig>,
+    sni: &str,
+) -> (ServerConnection, ClientAuth) {
     let mut c =
         ClientConnection::new(client, ServerName::try_from(sni.to_owned()).unwrap()).unwrap();
     let mut acceptor = Acceptor::default();
@@ -40,8 +42,9 @@ fn handshake(snapshot: &Snapshot, client: Arc<ClientConfig>, sni: &str) -> Serve
     let config = snapshot
         .handshake()
         .select(accepted.client_hello().server_name());
+    let client_auth = config.client_auth.clone();
     let mut s = accepted
-        .into_connection(config)
+        .into_connection(config.config)
         .map_err(|(e, _)| e)
         .unwrap();
     while s.is_handshaking() || c.is_handshaking() {
@@ -60,7 +63,14 @@ fn handshake(snapshot: &Snapshot, client: Arc<ClientConfig>, sni: &str) -> Serve
         }
         s.process_new_packets().unwrap();
     }
-    s
+    (s, client_auth)
+}
+
+/// `GET path` with `Host: host`.
+fn get(path: &str, host: &str) -> (http::Method, http::Uri, http::HeaderMap) {
+    let mut headers = http::HeaderMap::new();
+    headers.insert(http::header::HOST, host.parse().unwrap());
+    (http::Method::GET, path.parse().unwrap(), headers)
 }
 
 #[test]
@@ -100,52 +110,47 @@ fn kong_mtls_example_end_to_end_and_reload() {
     );
 
     let snapshot = handle.load();
-    let server = handshake(&snapshot, Arc::clone(&client), "example.com");
-    let peer: Vec<CertificateDer<'static>> = server.peer_certificates().unwrap().to_vec();
-    let facts = RequestFacts {
-        peer_certificates: Some(&peer),
-        headers: &NO_HEADERS,
-        peer_addr: IpAddr::from([127, 0, 0, 1]),
-        has_credential: false,
-        now: UnixTime::now(),
+    let (server, client_auth) = handshake(&snapshot, Arc::clone(&client), "example.com");
+    assert!(client_auth.requested());
+    let tls = TlsInfo {
+        sni: Some("example.com".to_owned()),
+        peer_certificates: server.peer_certificates().map(<[_]>::to_vec),
+        client_auth,
     };
-    // The built-in router finds the route (paths [/mtls], snis, https).
-    let request = mtls_gateway::router::RequestInfo {
-        host: "example.com",
-        port: 443,
-        path: "/mtls/anything",
-        method: "GET",
-        sni: Some("example.com"),
-        protocol: mtls_gateway::router::RequestProtocol::Https,
-        http2: false,
-        headers: &NO_HEADERS,
+    let conn = Connection {
+        peer: "127.0.0.1:40000".parse().unwrap(),
+        local_port: 8443,
+        tls: Some(&tls),
     };
-    let route_id = snapshot.route_request(&request).unwrap().to_owned();
-    assert_eq!(
-        snapshot.route(&route_id).map(|r| r.mtls_auth.is_some()),
-        Some(true)
-    );
-    let plain = mtls_gateway::router::RequestInfo {
-        protocol: mtls_gateway::router::RequestProtocol::Http,
-        sni: None,
-        ..request
+    let (method, uri, headers) = get("/mtls/anything", "example.com");
+    let head = RequestHead {
+        method: &method,
+        uri: &uri,
+        version: http::Version::HTTP_11,
+        headers: &headers,
     };
-    assert_eq!(
-        snapshot.route_request(&plain),
-        None,
-        "the route is https only"
-    );
-    match block_on(snapshot.decide("example-route", &facts)) {
-        Decision::Allow(allow) => {
-            assert_eq!(allow.consumer.unwrap().username(), Some("kongclient"));
+    // The built-in router finds the route (paths [/mtls], snis, https), mtls-auth the consumer.
+    match snapshot.plan(&conn, &head, UnixTime::now()) {
+        Plan::Proxy(proxy) => {
+            assert_eq!(&*proxy.route, "example-route");
+            assert_eq!(
+                proxy.allow.consumer.as_ref().unwrap().username(),
+                Some("kongclient")
+            );
             assert!(
-                allow
+                proxy
                     .set
                     .iter()
-                    .any(|(n, v)| n == "X-Consumer-Username" && v == "kongclient")
+                    .any(|(n, v)| n == "x-consumer-username" && v == "kongclient")
             );
         }
-        Decision::Deny(d) => panic!("{d:?}"),
+        other => panic!("{other:?}"),
+    }
+    // Over plain HTTP the https-only route answers 426.
+    let plain = Connection { tls: None, ..conn };
+    match snapshot.plan(&plain, &head, UnixTime::now()) {
+        Plan::Respond(r) => assert_eq!(r.status, 426, "{r:?}"),
+        other => panic!("{other:?}"),
     }
 
     // Reload with the CA no longer trusted by the plugin: same certificates, refused.
@@ -158,25 +163,17 @@ fn kong_mtls_example_end_to_end_and_reload() {
             .unwrap(),
         2
     );
-    match block_on(handle.load().decide("example-route", &facts)) {
-        Decision::Deny(d) => {
-            assert_eq!(d.status, 401);
+    match handle.load().plan(&conn, &head, UnixTime::now()) {
+        Plan::Respond(r) => {
+            assert_eq!(r.status, 401);
             assert_eq!(
-                d.body,
+                r.body,
                 r#"{"message":"TLS certificate failed verification"}"#
             );
+            assert_eq!(r.refused_by, Some("mtls-auth"));
         }
-        Decision::Allow(a) => panic!("{a:?}"),
+        other => panic!("{other:?}"),
     }
     // The old snapshot, still held by an in-flight request, is unchanged.
     assert_eq!(snapshot.version(), 1);
-}
-
-/// Runs a future to completion on a current-thread runtime.
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
 }

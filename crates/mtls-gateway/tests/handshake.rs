@@ -127,7 +127,9 @@ fn handshake(
         }
     };
     let config = configs.select(accepted.client_hello().server_name());
-    let mut server = accepted.into_connection(config).map_err(|(e, _)| e)?;
+    let mut server = accepted
+        .into_connection(config.config)
+        .map_err(|(e, _)| e)?;
     for _ in 0..10 {
         if !server.is_handshaking() && !client.is_handshaking() {
             break;

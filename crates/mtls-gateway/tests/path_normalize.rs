@@ -3,8 +3,8 @@
 //! step from RFC 3986 section 5.2.4 and Kong's decoding rule.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use mtls_gateway::path::{PathError, escape, normalize};
-use mtls_gateway::router::{Outcome, RequestInfo, RequestProtocol, RouteMatch, Router};
+use mtls_gateway::{PathError, escape_path as escape, normalize_path as normalize};
+use mtls_gateway::{RequestInfo, RequestProtocol, RouteMatch, RouteOutcome as Outcome, Router};
 use proptest::prelude::*;
 
 fn n(raw: &str) -> Result<String, PathError> {

@@ -5,7 +5,7 @@
 //! answering garbage.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::{IpAddr, SocketAddr, TcpListener as StdListener};
+use std::net::{SocketAddr, TcpListener as StdListener};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -18,13 +18,11 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use mtls_cert::pki_types::{CertificateDer, UnixTime};
 use mtls_cert::{CaCertificate, CaSet, CrlSet, ValidationOptions, VerifiedChain, validate_chain};
-use mtls_consumer::{InMemoryStore, MatchSettings, Plugin};
-use mtls_gateway::decision::CertificateAuth;
-use mtls_gateway::revocation::{
-    FetchSettings, Proxy, RevocationChecker, RevocationMode, RevocationOutcome, RevocationPolicy,
-    Source, Verdict,
+use mtls_gateway::{
+    ClientAuth, CompileOptions, Connection, FetchSettings, Plan, Proxy,
+    RevocationCheckMode as RevocationMode, RevocationChecker, RevocationOutcome, RevocationPolicy,
+    RevocationSource as Source, Snapshot, TlsInfo, Verdict,
 };
-use mtls_gateway::{Decider, Decision, RequestFacts, RoutePlugins};
 use mtls_test_pki::{CertSpec, CrlSpec, Node, openssl_available};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -354,47 +352,74 @@ async fn check(
         .await
 }
 
-/// Decides one request on an mtls-auth route (skip_consumer_lookup) under `policy`.
+/// Plans one request on an mtls-auth route (skip_consumer_lookup) under `policy`, with the
+/// revocation answers fetched by the driver (through `checker`, shared as `serve` shares it).
 async fn decide(
     checker: &Arc<RevocationChecker>,
     pki: &Pki,
     leaf: &Leaf,
     policy: RevocationPolicy,
-) -> Decision {
-    let decider = Decider::new(
-        Arc::new(InMemoryStore::builder().build().unwrap()),
-        Default::default(),
-        16,
-        Duration::from_secs(60),
-        Arc::clone(checker),
-    );
-    let mut matching = MatchSettings::new(Plugin::MtlsAuth);
-    matching.skip_consumer_lookup = true;
-    let plugins = RoutePlugins {
-        mtls_auth: Some(CertificateAuth {
-            cas: pki.set.clone(),
-            validation: ValidationOptions::client(),
-            matching,
-            revocation: policy,
-            crls: CrlSet::default(),
-        }),
-        ..RoutePlugins::default()
+) -> Plan {
+    let proxy = |p: &Option<Proxy>| match p {
+        Some(p) => (serde_json::json!(p.host), serde_json::json!(p.port)),
+        None => (serde_json::Value::Null, serde_json::Value::Null),
     };
-    let headers: [(&str, &str); 0] = [];
-    let chain = [leaf.der.clone()];
-    let facts = RequestFacts {
-        peer_certificates: Some(&chain),
+    let (http_host, http_port) = proxy(&policy.fetch.http_proxy);
+    let (https_host, https_port) = proxy(&policy.fetch.https_proxy);
+    let ca_id = "5d1c3f7a-2b4e-4a6f-9d8c-7e6f5a4b3c2d";
+    let config = mtls_kong_config::Config::builder()
+        .ca_certificate(serde_json::json!({"id": ca_id, "cert": pki.ca.pem()}))
+        .service(serde_json::json!({
+            "name": "svc",
+            "url": "http://127.0.0.1:9",
+            "routes": [{"name": "r", "paths": ["/"]}],
+        }))
+        .plugin(serde_json::json!({
+            "name": "mtls-auth",
+            "config": {
+                "ca_certificates": [ca_id],
+                "skip_consumer_lookup": true,
+                "revocation_check_mode": policy.mode.as_str(),
+                "http_timeout": policy.fetch.timeout.as_millis() as u64,
+                "cert_cache_ttl": policy.cache_ttl.as_secs(),
+                "ssl_verify": policy.fetch.ssl_verify,
+                "http_proxy_host": http_host,
+                "http_proxy_port": http_port,
+                "https_proxy_host": https_host,
+                "https_proxy_port": https_port,
+            },
+        }))
+        .build()
+        .unwrap();
+    let mut options = CompileOptions::new(provider());
+    options.revocation = Arc::clone(checker);
+    let snapshot = Snapshot::compile(&config, 1, &options).unwrap();
+    let tls = TlsInfo {
+        sni: None,
+        peer_certificates: Some(vec![leaf.der.clone()]),
+        client_auth: snapshot.handshake().select(None).client_auth,
+    };
+    assert_ne!(tls.client_auth, ClientAuth::NotRequested);
+    let conn = Connection {
+        peer: "127.0.0.1:40000".parse().unwrap(),
+        local_port: 8443,
+        tls: Some(&tls),
+    };
+    let mut headers = http::HeaderMap::new();
+    headers.insert(http::header::HOST, "gateway.test".parse().unwrap());
+    let (method, uri) = (http::Method::GET, http::Uri::from_static("/x"));
+    let head = mtls_gateway::RequestHead {
+        method: &method,
+        uri: &uri,
+        version: http::Version::HTTP_11,
         headers: &headers,
-        peer_addr: IpAddr::from([127, 0, 0, 1]),
-        has_credential: false,
-        now: UnixTime::now(),
     };
-    decider.decide(&plugins, &facts).await
+    mtls_gateway::drive(&snapshot, &conn, &head, UnixTime::now()).await
 }
 
-fn assert_refused(decision: &Decision, reason_part: &str) {
+fn assert_refused(decision: &Plan, reason_part: &str) {
     match decision {
-        Decision::Deny(d) => {
+        Plan::Respond(d) => {
             assert_eq!(d.status, 401);
             assert_eq!(
                 d.body,
@@ -402,20 +427,20 @@ fn assert_refused(decision: &Decision, reason_part: &str) {
             );
             assert!(d.reason.contains(reason_part), "{}", d.reason);
         }
-        Decision::Allow(a) => panic!("allowed: {a:?}"),
+        other => panic!("not refused: {other:?}"),
     }
 }
 
-fn assert_allowed(decision: &Decision, verdict: Verdict) {
+fn assert_allowed(decision: &Plan, verdict: Verdict) {
     match decision {
-        Decision::Allow(a) => {
+        Plan::Proxy(p) => {
             assert_eq!(
-                a.revocation.as_ref().map(|r| r.verdict),
+                p.allow.revocation.as_ref().map(|r| r.verdict),
                 Some(verdict),
-                "{a:?}"
+                "{p:?}"
             );
         }
-        Decision::Deny(d) => panic!("refused: {d:?}"),
+        other => panic!("refused: {other:?}"),
     }
 }
 
@@ -845,10 +870,7 @@ async fn http_proxy_and_https_connect_proxy_and_ssl_verify() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_bodies_are_refused() {
     let pki = Pki::new();
-    let big = Canned::ok(vec![
-        0x30;
-        mtls_gateway::revocation::MAX_OCSP_RESPONSE_SIZE + 1
-    ]);
+    let big = Canned::ok(vec![0x30; mtls_gateway::MAX_OCSP_RESPONSE_SIZE + 1]);
     let addr = http_server(big, false).await;
     let leaf = pki.leaf(0x9001, "client", Some(&format!("http://{addr}/")), None);
     let checker = RevocationChecker::new(provider());

@@ -7,8 +7,8 @@
 use std::alloc::System;
 use std::collections::BTreeMap;
 
-use mtls_gateway::path::normalize;
-use mtls_gateway::router::{RequestInfo, RequestProtocol, RouteMatch, Router};
+use mtls_gateway::normalize_path as normalize;
+use mtls_gateway::{RequestInfo, RequestProtocol, RouteMatch, Router};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]

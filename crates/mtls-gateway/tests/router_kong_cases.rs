@@ -6,11 +6,12 @@
 
 use std::collections::BTreeMap;
 
-use mtls_gateway::path::{escape, normalize};
-use mtls_gateway::router::{
-    Hit, Outcome, PathHandling, RequestInfo, RequestProtocol, RouteMatch, Router, split_host_port,
-    upstream_path,
+use mtls_gateway::{
+    RequestInfo, RequestProtocol, RouteHit as Hit, RouteMatch, RouteOutcome as Outcome, Router,
+    split_host_port, upstream_path,
 };
+use mtls_gateway::{escape_path as escape, normalize_path as normalize};
+use mtls_kong_config::PathHandling;
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;

@@ -7,7 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use mtls_gateway::router::{Outcome, Refusal, RequestInfo, RequestProtocol, RouteMatch, Router};
+use mtls_gateway::{
+    RequestInfo, RequestProtocol, RouteMatch, RouteOutcome as Outcome, RouteRefusal as Refusal,
+    Router,
+};
 use mtls_sni::Protocol;
 use proptest::prelude::*;
 use uuid::Uuid;

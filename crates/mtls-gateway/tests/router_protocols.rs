@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use mtls_gateway::router::{
-    Outcome, Refusal, RequestInfo, RequestProtocol, RouteMatch, Router, https_location,
-    split_host_port, validate_header_value, validate_prefix_path, validate_regex_path,
+use mtls_gateway::{
+    RequestInfo, RequestProtocol, RouteMatch, RouteOutcome as Outcome, RouteRefusal as Refusal,
+    Router, https_location, split_host_port,
 };
 use mtls_sni::Protocol;
 
@@ -321,27 +321,5 @@ fn regex_captures() {
         hit.captures().unwrap().get(2),
         None,
         "a group that took no part"
-    );
-}
-
-#[test]
-fn loader_checks() {
-    assert!(validate_regex_path(r"~/a/(?<id>\d+)").is_ok());
-    let err = validate_regex_path("~/a/[").unwrap_err();
-    assert!(err.contains("unclosed character class"), "{err}");
-    assert!(validate_header_value("~*(").is_err());
-    assert!(validate_header_value("(").is_ok(), "not a regex without ~*");
-    assert!(validate_prefix_path("/a%2Fb").is_ok());
-    assert_eq!(
-        validate_prefix_path("/a/../b").unwrap_err(),
-        "non-normalized path, consider use '/b' instead"
-    );
-    assert_eq!(
-        validate_prefix_path("/f%6fo").unwrap_err(),
-        "non-normalized path, consider use '/foo' instead"
-    );
-    assert!(
-        validate_prefix_path("~/(").is_ok(),
-        "regexes are checked elsewhere"
     );
 }

@@ -2,35 +2,37 @@
 //! concurrent readers see one snapshot each.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
-use mtls_consumer::InMemoryStore;
-use mtls_gateway::{Decider, HandshakeConfigs, ServerCertificates, Snapshot, SnapshotHandle};
-use mtls_sni::SniMap;
+use mtls_gateway::{CompileOptions, Snapshot, SnapshotHandle};
 
 fn snapshot(version: u64) -> Snapshot {
-    let map = Arc::new(SniMap::build(&[], &[]).unwrap());
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let handshake = HandshakeConfigs::build(
-        map,
-        &HashMap::new(),
-        Arc::new(ServerCertificates::empty()),
-        provider,
-        &|_| {},
-    )
-    .unwrap();
-    let decider = Decider::new(
-        Arc::new(InMemoryStore::builder().build().unwrap()),
-        HashMap::new(),
-        16,
-        Duration::from_secs(60),
-        Arc::new(mtls_gateway::revocation::RevocationChecker::new(Arc::new(
-            rustls::crypto::aws_lc_rs::default_provider(),
-        ))),
+    let (config, _) = mtls_kong_config::load_str("_format_version: \"3.0\"\n").unwrap();
+    let options = CompileOptions::new(Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+    Snapshot::compile(&config, version, &options).unwrap()
+}
+
+#[test]
+fn prepared_snapshots_swap_only_when_committed() {
+    let handle = SnapshotHandle::try_new(|v| Ok::<_, String>(snapshot(v))).unwrap();
+    let dropped = handle.prepare(|v| Ok::<_, String>(snapshot(v))).unwrap();
+    assert_eq!(dropped.snapshot().version(), 2);
+    drop(dropped);
+    assert_eq!(
+        handle.load().version(),
+        1,
+        "a dropped preparation changes nothing"
     );
-    Snapshot::new(version, handshake, HashMap::new(), decider, HashMap::new())
+    let prepared = handle.prepare(|v| Ok::<_, String>(snapshot(v))).unwrap();
+    assert_eq!(handle.load().version(), 1, "not before the commit");
+    assert_eq!(prepared.commit(), 3);
+    assert_eq!(handle.load().version(), 3);
+    assert!(
+        handle
+            .prepare(|_| Err::<Snapshot, _>("no".to_owned()))
+            .is_err()
+    );
+    assert_eq!(handle.version(), 3);
 }
 
 #[test]

@@ -92,6 +92,8 @@ mod config;
 pub mod declarative;
 pub mod entities;
 mod error;
+pub mod path;
+pub mod patterns;
 pub mod plugins;
 mod resolve;
 pub mod schema;

@@ -15,17 +15,19 @@ use mtls_cert::pki_types::{CertificateDer, UnixTime};
 use mtls_cert::{CaSet, Certificate, CrlSet, ValidationCache, ValidationOptions, VerifiedChain};
 use mtls_consumer::{
     Acl, AclDecision, AclSubject, AuthFailure, CertificateIdentity, Consumer, FoundBy, HeaderPlan,
-    InMemoryStore, MatchSettings, Outcome, UpstreamHeader, fail_authentication, match_consumer,
+    MatchSettings, Outcome, UpstreamHeader, fail_authentication, match_consumer,
 };
 use mtls_header::{HeaderCertAuth, Headers};
 use uuid::Uuid;
 
-pub use crate::revocation::RevocationMode;
-use crate::revocation::{RevocationChecker, RevocationOutcome, RevocationPolicy};
+use crate::revocation::{
+    Lookup, RevocationCheckMode, RevocationChecker, RevocationOutcome, RevocationPolicy,
+    RevocationQuery, Verdict,
+};
 
 /// How an authentication plugin validates a chain and decides who it is.
 #[derive(Debug, Clone)]
-pub struct CertificateAuth {
+pub(crate) struct CertificateAuth {
     /// The plugin's CA certificates.
     pub cas: CaSet,
     /// Partial chains, EKU, depth.
@@ -40,7 +42,7 @@ pub struct CertificateAuth {
 
 /// Kong's tls-metadata-headers settings: which headers carry the client certificate's details.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MetadataHeaders {
+pub(crate) struct MetadataHeaders {
     /// `inject_client_cert_details`: off sets nothing.
     pub inject: bool,
     /// `client_cert_header_name` (`X-Client-Cert`).
@@ -69,7 +71,7 @@ impl Default for MetadataHeaders {
 }
 
 /// The chain header tls-metadata-headers always uses.
-pub const CLIENT_CERT_CHAIN_HEADER: &str = "X-Client-Cert-Chain";
+pub(crate) const CLIENT_CERT_CHAIN_HEADER: &str = "X-Client-Cert-Chain";
 
 /// How many headers tls-metadata-headers sets ([`metadata_values`]).
 const METADATA_HEADERS: usize = 6;
@@ -79,7 +81,7 @@ const INLINE_NAMES: usize = 8;
 
 /// One route's certificate plugins, compiled.
 #[derive(Debug, Clone, Default)]
-pub struct RoutePlugins {
+pub(crate) struct RoutePlugins {
     /// mtls-auth, if enabled on the route (or its service, or globally).
     pub mtls_auth: Option<CertificateAuth>,
     /// header-cert-auth: the header settings and the validation / matching settings.
@@ -88,10 +90,14 @@ pub struct RoutePlugins {
     pub metadata_headers: Option<MetadataHeaders>,
     /// acl.
     pub acl: Option<Acl>,
+    /// Whether the route's handshake asks for a client certificate (mtls-auth or
+    /// tls-handshake-modifier applies): a request for it on a connection that did not ask is
+    /// misdirected (421, decision 17).
+    pub requests_certificate: bool,
 }
 
 /// What the decision reads from a request.
-pub struct RequestFacts<'a> {
+pub(crate) struct RequestFacts<'a> {
     /// The peer certificates of the TLS connection (leaf first), or `None` (plain HTTP, or no
     /// certificate sent, or a resumed session without one).
     pub peer_certificates: Option<&'a [CertificateDer<'static>]>,
@@ -128,7 +134,7 @@ pub struct Allow {
 
 /// A request refused: what the client gets, and the reason for the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Deny {
+pub(crate) struct Deny {
     /// The HTTP status (401, 403 or 500).
     pub status: u16,
     /// The JSON body, `{"message":"..."}` exactly as Kong writes it.
@@ -140,22 +146,87 @@ pub struct Deny {
 }
 
 /// The answer for one request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 #[allow(clippy::large_enum_variant)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Proxy the request, with these upstream headers.
     Allow(Allow),
     /// Answer with this status and body.
     Deny(Deny),
+    /// The decision needs answers only the network has (revocation): fetch them
+    /// ([`Needs::fetch`]) and decide again with them.
+    Pending(Needs),
+}
+
+/// What a pending decision waits for: revocation answers, one per certificate.
+#[derive(Debug, Clone)]
+pub struct Needs {
+    pub(crate) revocation: Vec<RevocationQuery>,
+}
+
+impl Needs {
+    /// The revocation questions.
+    pub fn revocation(&self) -> &[RevocationQuery] {
+        &self.revocation
+    }
+}
+
+/// Answers gathered for a pending decision, consulted before the caches when it is decided
+/// again (a failed fetch is not cached, and must still be answered once).
+#[derive(Debug, Clone, Default)]
+pub struct Answers {
+    revocation: HashMap<[u8; 32], RevocationOutcome>,
+}
+
+impl Answers {
+    /// No answers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records the answer to a revocation query.
+    pub fn insert_revocation(&mut self, query: &RevocationQuery, outcome: RevocationOutcome) {
+        self.revocation.insert(query.key(), outcome);
+    }
+
+    /// Whether no answer is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.revocation.is_empty()
+    }
+}
+
+/// How an authentication plugin stopped: refused, or waiting for the network.
+enum Halt {
+    Deny(Deny),
+    Need(RevocationQuery),
+}
+
+impl From<Halt> for Decision {
+    fn from(halt: Halt) -> Self {
+        match halt {
+            Halt::Deny(deny) => Decision::Deny(deny),
+            Halt::Need(query) => Decision::Pending(Needs {
+                revocation: vec![query],
+            }),
+        }
+    }
 }
 
 /// Decides requests against one configuration snapshot's consumers and caches.
-#[derive(Debug)]
-pub struct Decider {
-    consumers: Arc<InMemoryStore>,
+pub(crate) struct Decider {
+    consumers: crate::compile::SharedConsumerStore,
     consumer_groups: HashMap<Uuid, Vec<String>>,
     validation_cache: ValidationCache,
     revocation: Arc<RevocationChecker>,
+}
+
+impl std::fmt::Debug for Decider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decider")
+            .field("consumer_groups", &self.consumer_groups.len())
+            .field("revocation", &self.revocation)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The result of one authentication plugin.
@@ -175,17 +246,24 @@ struct Authenticated {
     revocation: Option<RevocationOutcome>,
 }
 
-/// Logs a refusal under the plugin's name as the tracing target.
+/// Logs a refusal once, under the plugin's name (as the tracing target, and in brackets in
+/// the message, where Kong's documentation tells operators to look: `[mtls-auth] ...`).
 fn log_refusal(plugin: &'static str, status: u16, reason: &str) {
     match plugin {
-        "mtls-auth" => tracing::info!(target: "mtls-auth", status, reason, "request refused"),
-        "header-cert-auth" => {
-            tracing::info!(target: "header-cert-auth", status, reason, "request refused")
+        "mtls-auth" => {
+            tracing::info!(target: "mtls-auth", status, "[mtls-auth] request refused: {reason}")
         }
-        "acl" => tracing::info!(target: "acl", status, reason, "request refused"),
-        other => {
-            tracing::info!(target: "mtls-gateway", plugin = other, status, reason, "request refused")
-        }
+        "header-cert-auth" => tracing::info!(
+            target: "header-cert-auth",
+            status,
+            "[header-cert-auth] request refused: {reason}"
+        ),
+        "acl" => tracing::info!(target: "acl", status, "[acl] request refused: {reason}"),
+        other => tracing::info!(
+            target: "mtls_gateway::decision",
+            status,
+            "[{other}] request refused: {reason}"
+        ),
     }
 }
 
@@ -207,8 +285,8 @@ impl Decider {
     /// A decider over `consumers`, with consumers' ACL groups (`acls` entities) by consumer
     /// id, a validation cache of `cache_capacity` chains kept at most `cache_ttl`, and the
     /// revocation checker (shared across configurations, so its caches survive reloads).
-    pub fn new(
-        consumers: Arc<InMemoryStore>,
+    pub(crate) fn new(
+        consumers: crate::compile::SharedConsumerStore,
         consumer_groups: HashMap<Uuid, Vec<String>>,
         cache_capacity: usize,
         cache_ttl: std::time::Duration,
@@ -222,21 +300,29 @@ impl Decider {
         }
     }
 
+    /// The revocation checker (shared across snapshots).
+    pub(crate) fn revocation(&self) -> &RevocationChecker {
+        &self.revocation
+    }
+
     /// Validates a chain and matches a consumer, as mtls-auth and header-cert-auth share it.
-    /// `Err` carries the plugin's refusal.
-    async fn authenticate(
+    /// `Err` carries the plugin's refusal, or the revocation question to ask first.
+    #[allow(clippy::too_many_arguments)]
+    fn authenticate(
         &self,
         plugin: &'static str,
         auth: &CertificateAuth,
         chain: Option<&[CertificateDer<'_>]>,
         slash_dn: bool,
         absent: AuthFailure,
+        answers: &Answers,
         now: UnixTime,
-    ) -> Result<Authenticated, Deny> {
+    ) -> Result<Authenticated, Halt> {
         let store = self.consumers.as_ref();
         let outcome_for_failure = |cause: AuthFailure, reason: String| {
             let outcome = fail_authentication(store, &auth.matching, cause);
             self.finish(plugin, outcome, None, reason, None)
+                .map_err(Halt::Deny)
         };
         let Some(chain) = chain.filter(|c| !c.is_empty()) else {
             // The failure names itself: no context to add.
@@ -255,7 +341,7 @@ impl Decider {
                     );
                 }
             };
-        let revocation = self.revocation_check(plugin, auth, &verified, now).await;
+        let revocation = self.revocation_check(plugin, auth, &verified, answers, now)?;
         if revocation.refuses(auth.revocation.mode) {
             return outcome_for_failure(AuthFailure::CertificateRejected, revocation.to_string());
         }
@@ -295,32 +381,38 @@ impl Decider {
             String::new(),
             Some(revocation),
         )
+        .map_err(Halt::Deny)
     }
 
-    /// The revocation check under the plugin's policy (`Skipped` under `SKIP`). A
-    /// certificate let through without an answer (`IGNORE_CA_ERROR`) is logged.
-    async fn revocation_check(
+    /// The revocation check under the plugin's policy (`Skipped` under `SKIP`), from the
+    /// answers a driver gathered, the static CRLs or the cache; `Err` when only the network
+    /// can answer. A certificate let through without an answer (`IGNORE_CA_ERROR`) is logged
+    /// at debug level (an accepted request never logs at info).
+    fn revocation_check(
         &self,
         plugin: &'static str,
         auth: &CertificateAuth,
         chain: &VerifiedChain,
+        answers: &Answers,
         now: UnixTime,
-    ) -> RevocationOutcome {
-        let outcome = self
+    ) -> Result<RevocationOutcome, Halt> {
+        let outcome = match self
             .revocation
-            .check(chain, &auth.revocation, &auth.crls, now)
-            .await;
-        if outcome.verdict == crate::revocation::Verdict::NoAnswer
-            && !outcome.refuses(auth.revocation.mode)
+            .lookup(chain, &auth.revocation, &auth.crls, now)
         {
-            // Once per certificate and cache period, not on every request.
-            if outcome.cached {
-                tracing::debug!(target: "mtls_gateway::decision", plugin, %outcome, "revocation status unknown, allowed (IGNORE_CA_ERROR)");
-            } else {
-                tracing::info!(target: "mtls_gateway::decision", plugin, %outcome, "revocation status unknown, allowed (IGNORE_CA_ERROR)");
-            }
+            Lookup::Answered(outcome) => outcome,
+            Lookup::Needs(query) => match answers.revocation.get(&query.key()) {
+                Some(outcome) => outcome.clone(),
+                None => return Err(Halt::Need(query)),
+            },
+        };
+        if outcome.verdict == Verdict::NoAnswer
+            && !outcome.refuses(auth.revocation.mode)
+            && auth.revocation.mode == RevocationCheckMode::IgnoreCaError
+        {
+            tracing::debug!(target: "mtls_gateway::decision", plugin, %outcome, "revocation status unknown, allowed (IGNORE_CA_ERROR)");
         }
-        outcome
+        Ok(outcome)
     }
 
     fn finish(
@@ -340,7 +432,7 @@ impl Decider {
             return Err(refusal(plugin, failure.rejection(), reason));
         }
         if let Outcome::Anonymous { reason, .. } = &outcome {
-            tracing::info!(target: "mtls_gateway::decision", plugin, %reason, %context, "anonymous consumer used");
+            tracing::debug!(target: "mtls_gateway::decision", plugin, %reason, %context, "anonymous consumer used");
         }
         let plan = HeaderPlan::for_outcome(&outcome);
         let (groups, found_by, anonymous) = match &outcome {
@@ -371,8 +463,13 @@ impl Decider {
         })
     }
 
-    /// Runs the route's plugins for one request.
-    pub async fn decide(&self, plugins: &RoutePlugins, facts: &RequestFacts<'_>) -> Decision {
+    /// Runs the route's plugins for one request, with the answers gathered so far.
+    pub(crate) fn decide(
+        &self,
+        plugins: &RoutePlugins,
+        facts: &RequestFacts<'_>,
+        answers: &Answers,
+    ) -> Decision {
         let mut result: Option<Authenticated> = None;
         // An identity that a later plugin with `anonymous` must not override (Kong: a
         // credential is set).
@@ -383,19 +480,17 @@ impl Decider {
         if let Some(auth) = &plugins.mtls_auth
             && !auth.matching.short_circuits(identified(&result))
         {
-            match self
-                .authenticate(
-                    "mtls-auth",
-                    auth,
-                    facts.peer_certificates,
-                    false,
-                    AuthFailure::NoCertificate,
-                    facts.now,
-                )
-                .await
-            {
+            match self.authenticate(
+                "mtls-auth",
+                auth,
+                facts.peer_certificates,
+                false,
+                AuthFailure::NoCertificate,
+                answers,
+                facts.now,
+            ) {
                 Ok(a) => result = Some(a),
-                Err(d) => return Decision::Deny(d),
+                Err(halt) => return halt.into(),
             }
         }
 
@@ -408,16 +503,15 @@ impl Decider {
                         .chain(forwarded.intermediates())
                         .map(|c| c.der().clone())
                         .collect();
-                    let authenticated = self
-                        .authenticate(
-                            "header-cert-auth",
-                            auth,
-                            Some(&ders),
-                            true,
-                            AuthFailure::NoCertificateHeader,
-                            facts.now,
-                        )
-                        .await;
+                    let authenticated = self.authenticate(
+                        "header-cert-auth",
+                        auth,
+                        Some(&ders),
+                        true,
+                        AuthFailure::NoCertificateHeader,
+                        answers,
+                        facts.now,
+                    );
                     authenticated.map(|mut a| {
                         if a.leaf.is_some() {
                             a.forwarded = Some(ders);
@@ -433,17 +527,15 @@ impl Decider {
                             refusal.reason().to_string(),
                         );
                     }
-                    mtls_header::Rejection::NoCertificateHeader => {
-                        self.authenticate(
-                            "header-cert-auth",
-                            auth,
-                            None,
-                            true,
-                            AuthFailure::NoCertificateHeader,
-                            facts.now,
-                        )
-                        .await
-                    }
+                    mtls_header::Rejection::NoCertificateHeader => self.authenticate(
+                        "header-cert-auth",
+                        auth,
+                        None,
+                        true,
+                        AuthFailure::NoCertificateHeader,
+                        answers,
+                        facts.now,
+                    ),
                     _ => {
                         let outcome = fail_authentication(
                             self.consumers.as_ref(),
@@ -457,12 +549,13 @@ impl Decider {
                             refusal.reason().to_string(),
                             None,
                         )
+                        .map_err(Halt::Deny)
                     }
                 },
             };
             match outcome {
                 Ok(a) => result = Some(a),
-                Err(d) => return Decision::Deny(d),
+                Err(halt) => return halt.into(),
             }
         }
 
@@ -590,3 +683,6 @@ fn metadata_values(
         ),
     ]
 }
+
+#[cfg(test)]
+mod tests;

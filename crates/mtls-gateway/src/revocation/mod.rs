@@ -35,7 +35,7 @@ use fetch::Fetcher;
 pub use fetch::{FetchError, FetchSettings, Proxy};
 use single_flight::SingleFlight;
 
-pub use crate::config::RevocationCheckMode as RevocationMode;
+pub use mtls_kong_config::RevocationCheckMode;
 
 /// The largest OCSP response read.
 pub const MAX_OCSP_RESPONSE_SIZE: usize = 64 * 1024;
@@ -44,17 +44,17 @@ pub const MAX_OCSP_RESPONSE_SIZE: usize = 64 * 1024;
 pub const MAX_FETCHED_CRL_SIZE: usize = mtls_cert::limits::MAX_CRL_SIZE;
 
 /// Answers kept by default ([`RevocationChecker::with_capacity`]).
-pub const DEFAULT_ANSWER_CAPACITY: usize = 100_000;
+pub(crate) const DEFAULT_ANSWER_CAPACITY: usize = 100_000;
 
 /// Fetched CRLs kept by default.
-pub const DEFAULT_CRL_CAPACITY: usize = 64;
+pub(crate) const DEFAULT_CRL_CAPACITY: usize = 64;
 
 /// One plugin's revocation settings (from its `revocation_check_mode`, `http_timeout`,
 /// `cert_cache_ttl`, proxy fields and `ssl_verify`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RevocationPolicy {
     /// `SKIP`, `IGNORE_CA_ERROR` or `STRICT`.
-    pub mode: RevocationMode,
+    pub mode: RevocationCheckMode,
     /// How answers may be kept.
     pub cache_ttl: Duration,
     /// Timeout, proxies, `ssl_verify`.
@@ -64,7 +64,7 @@ pub struct RevocationPolicy {
 impl RevocationPolicy {
     /// A policy with Kong's defaults for everything but `mode` (60000 s cache, 30 s timeout,
     /// no proxy, verified TLS).
-    pub fn new(mode: RevocationMode) -> Self {
+    pub fn new(mode: RevocationCheckMode) -> Self {
         Self {
             mode,
             cache_ttl: Duration::from_secs(60_000),
@@ -137,10 +137,10 @@ impl RevocationOutcome {
     }
 
     /// Whether the mode refuses the request: revoked, or no answer under `STRICT`.
-    pub fn refuses(&self, mode: RevocationMode) -> bool {
+    pub fn refuses(&self, mode: RevocationCheckMode) -> bool {
         match self.verdict {
             Verdict::Revoked => true,
-            Verdict::NoAnswer => mode == RevocationMode::Strict,
+            Verdict::NoAnswer => mode == RevocationCheckMode::Strict,
             _ => false,
         }
     }
@@ -161,6 +161,38 @@ impl fmt::Display for RevocationOutcome {
             self.source.to_string()
         };
         write!(f, "revocation {verdict} ({source}): {}", self.detail)
+    }
+}
+
+/// What [`RevocationChecker::lookup`] found.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum Lookup {
+    /// Answered without IO.
+    Answered(RevocationOutcome),
+    /// The network must be asked: hand this to [`RevocationChecker::answer`].
+    Needs(RevocationQuery),
+}
+
+/// A revocation question that needs the network: the leaf (with its verified path) and the
+/// plugin's policy. Answers are matched to it by [`RevocationQuery::key`].
+#[derive(Debug, Clone)]
+pub struct RevocationQuery {
+    key: [u8; 32],
+    chain: VerifiedChain,
+    policy: RevocationPolicy,
+    static_reason: Option<String>,
+}
+
+impl RevocationQuery {
+    /// The certificate's key: SHA-256 of its issuer's name and key and its serial.
+    pub fn key(&self) -> [u8; 32] {
+        self.key
+    }
+
+    /// The leaf asked about.
+    pub fn leaf(&self) -> &Certificate {
+        self.chain.leaf()
     }
 }
 
@@ -207,7 +239,7 @@ struct Resolved {
 /// use std::sync::Arc;
 /// use mtls_cert::{CaCertificate, CaSet, CrlSet, ValidationOptions, validate_chain};
 /// use mtls_cert::pki_types::UnixTime;
-/// use mtls_gateway::revocation::{RevocationChecker, RevocationMode, RevocationPolicy, Source, Verdict};
+/// use mtls_gateway::{RevocationChecker, RevocationCheckMode, RevocationPolicy, RevocationSource, Verdict};
 ///
 /// # let ca_key = rcgen::KeyPair::generate()?;
 /// # let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new())?;
@@ -221,12 +253,12 @@ struct Resolved {
 ///     &ValidationOptions::client(), UnixTime::now())?;
 ///
 /// let checker = RevocationChecker::new(Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
-/// let policy = RevocationPolicy::new(RevocationMode::IgnoreCaError);
+/// let policy = RevocationPolicy::new(RevocationCheckMode::IgnoreCaError);
 /// let outcome = checker.check(&chain, &policy, &CrlSet::default(), UnixTime::now()).await;
 /// // This leaf names no OCSP responder and no CRL distribution point:
-/// assert_eq!((outcome.verdict, outcome.source), (Verdict::NoAnswer, Source::None));
-/// assert!(!outcome.refuses(RevocationMode::IgnoreCaError));
-/// assert!(outcome.refuses(RevocationMode::Strict));
+/// assert_eq!((outcome.verdict, outcome.source), (Verdict::NoAnswer, RevocationSource::None));
+/// assert!(!outcome.refuses(RevocationCheckMode::IgnoreCaError));
+/// assert!(outcome.refuses(RevocationCheckMode::Strict));
 /// # Ok(()) }
 /// ```
 pub struct RevocationChecker {
@@ -290,7 +322,8 @@ impl RevocationChecker {
     }
 
     /// The revocation outcome for `chain`'s leaf under `policy` at `now`, consulting
-    /// `static_crls` first.
+    /// `static_crls` first: [`RevocationChecker::lookup`], then, when that needs the network,
+    /// [`RevocationChecker::answer`].
     pub async fn check(
         &self,
         chain: &VerifiedChain,
@@ -298,30 +331,108 @@ impl RevocationChecker {
         static_crls: &CrlSet,
         now: UnixTime,
     ) -> RevocationOutcome {
-        if policy.mode == RevocationMode::Skip {
-            return RevocationOutcome::new(Verdict::Skipped, Source::None, "SKIP".to_owned());
+        match self.lookup(chain, policy, static_crls, now) {
+            Lookup::Answered(outcome) => outcome,
+            Lookup::Needs(query) => self.answer(&query, now).await,
+        }
+    }
+
+    /// What can be answered without IO: `SKIP`, the static CRL files, a leaf without an
+    /// issuer on its path, and the answer cache. Otherwise the query to hand to
+    /// [`RevocationChecker::answer`] (the request decision returns it to its driver).
+    pub fn lookup(
+        &self,
+        chain: &VerifiedChain,
+        policy: &RevocationPolicy,
+        static_crls: &CrlSet,
+        now: UnixTime,
+    ) -> Lookup {
+        if policy.mode == RevocationCheckMode::Skip {
+            return Lookup::Answered(RevocationOutcome::new(
+                Verdict::Skipped,
+                Source::None,
+                "SKIP".to_owned(),
+            ));
         }
         let mut static_reason = None;
         if !static_crls.is_empty() {
             match static_crls.check(chain, RevocationScope::Leaf, now) {
                 RevocationStatus::Good => {
-                    return RevocationOutcome::new(
+                    return Lookup::Answered(RevocationOutcome::new(
                         Verdict::Good,
                         Source::StaticCrl,
                         "not listed in the configured CRL".to_owned(),
-                    );
+                    ));
                 }
                 RevocationStatus::Revoked { revoked_at, .. } => {
-                    return RevocationOutcome::new(
+                    return Lookup::Answered(RevocationOutcome::new(
                         Verdict::Revoked,
                         Source::StaticCrl,
                         format!("listed in the configured CRL, revoked at {revoked_at}"),
-                    );
+                    ));
                 }
                 RevocationStatus::Unknown { reason, .. } => static_reason = Some(reason),
                 other => static_reason = Some(format!("{other:?}")),
             }
         }
+        let Some(issuer) = chain.issuer_of(0) else {
+            return Lookup::Answered(RevocationOutcome::new(
+                Verdict::NoAnswer,
+                Source::None,
+                "the leaf has no issuer on the path".to_owned(),
+            ));
+        };
+        let key = cache_key(chain.leaf(), issuer);
+        if let Some(hit) = self.answers.get(&key) {
+            if hit.fresh(now.as_secs(), policy.cache_ttl) {
+                let mut outcome = hit.outcome;
+                outcome.cached = true;
+                return Lookup::Answered(outcome);
+            }
+            self.answers.remove(&key);
+        }
+        let leaf = chain.leaf();
+        if ocsp_responder_uri(leaf).is_none() && crl_distribution_uri(leaf).is_none() {
+            // Nothing to ask: the same answer until the certificate changes, without IO.
+            let mut outcome = RevocationOutcome::new(
+                Verdict::NoAnswer,
+                Source::None,
+                "no OCSP responder in the certificate; no CRL distribution point in the certificate"
+                    .to_owned(),
+            );
+            // Kept like an answer, so it is not re-derived (and logged) on every request.
+            if !policy.cache_ttl.is_zero() {
+                self.answers.insert(
+                    key,
+                    Cached {
+                        outcome: outcome.clone(),
+                        stored_at: now.as_secs(),
+                        next_update: None,
+                    },
+                );
+            }
+            if let Some(reason) = static_reason {
+                outcome.detail = format!("configured CRLs: {reason}; {}", outcome.detail);
+            }
+            return Lookup::Answered(outcome);
+        }
+        Lookup::Needs(RevocationQuery {
+            key,
+            chain: chain.clone(),
+            policy: policy.clone(),
+            static_reason,
+        })
+    }
+
+    /// Answers a query over the network (OCSP, then the CRL), one fetch per certificate at a
+    /// time, and caches what may be cached.
+    pub async fn answer(&self, query: &RevocationQuery, now: UnixTime) -> RevocationOutcome {
+        let RevocationQuery {
+            key,
+            chain,
+            policy,
+            static_reason,
+        } = query;
         let Some(issuer) = chain.issuer_of(0) else {
             return RevocationOutcome::new(
                 Verdict::NoAnswer,
@@ -329,26 +440,16 @@ impl RevocationChecker {
                 "the leaf has no issuer on the path".to_owned(),
             );
         };
-        let key = cache_key(chain.leaf(), issuer);
-        let now_secs = now.as_secs();
-        if let Some(hit) = self.answers.get(&key) {
-            if hit.fresh(now_secs, policy.cache_ttl) {
-                let mut outcome = hit.outcome;
-                outcome.cached = true;
-                return outcome;
-            }
-            self.answers.remove(&key);
-        }
         let (resolved, _) = self
             .flights
-            .run(key, || self.resolve(chain, issuer, policy, now))
+            .run(*key, || self.resolve(chain, issuer, policy, now))
             .await;
         if resolved.cacheable && !policy.cache_ttl.is_zero() {
             self.answers.insert(
-                key,
+                *key,
                 Cached {
                     outcome: resolved.outcome.clone(),
-                    stored_at: now_secs,
+                    stored_at: now.as_secs(),
                     next_update: resolved.next_update,
                 },
             );
@@ -592,9 +693,9 @@ mod tests {
             outcome.to_string(),
             "revocation revoked (cache, from ocsp): x says revoked"
         );
-        assert!(outcome.refuses(RevocationMode::IgnoreCaError));
+        assert!(outcome.refuses(RevocationCheckMode::IgnoreCaError));
         let none = RevocationOutcome::new(Verdict::NoAnswer, Source::None, String::new());
-        assert!(!none.refuses(RevocationMode::IgnoreCaError));
-        assert!(none.refuses(RevocationMode::Strict));
+        assert!(!none.refuses(RevocationCheckMode::IgnoreCaError));
+        assert!(none.refuses(RevocationCheckMode::Strict));
     }
 }

@@ -112,11 +112,13 @@ impl HeaderMatcher {
             .collect();
         let mut compiled = Vec::with_capacity(values.len());
         for (i, value) in values.iter().enumerate() {
-            compiled.push(match super::route::compile_header_regex(value) {
-                Ok(Some(regex)) => HeaderValue::Regex(regex),
-                Ok(None) => HeaderValue::Exact(value.to_ascii_lowercase().into_bytes()),
-                Err(reason) => return Err((i, reason)),
-            });
+            compiled.push(
+                match mtls_kong_config::patterns::compile_header_regex(value) {
+                    Ok(Some(regex)) => HeaderValue::Regex(regex),
+                    Ok(None) => HeaderValue::Exact(value.to_ascii_lowercase().into_bytes()),
+                    Err(reason) => return Err((i, reason)),
+                },
+            );
         }
         Ok(Self {
             name,

@@ -3,7 +3,7 @@
 //!
 //! Build a [`Router`] once per configuration from [`RouteMatch`]es (every regex compiled
 //! then), route each request with [`Router::route`] on a [`RequestInfo`] whose path went
-//! through [`crate::path::normalize`], and join the upstream path with [`upstream_path`]. The
+//! through [`mtls_kong_config::path::normalize`], and join the upstream path with [`upstream_path`]. The
 //! answer names the route by its position in the list the router was built from.
 //!
 //! # Kong's rules, as implemented
@@ -114,11 +114,8 @@ use priority::Priority;
 pub use request::{
     RequestInfo, RequestProtocol, is_grpc_content_type, is_websocket_upgrade, split_host_port,
 };
-pub use route::{
-    REDIRECT_STATUS_CODES, RouteMatch, RouterError, validate_header_value, validate_prefix_path,
-    validate_regex_path,
-};
-pub use upstream::{PathHandling, upstream_path};
+pub use route::{REDIRECT_STATUS_CODES, RouteMatch, RouterError};
+pub use upstream::upstream_path;
 
 /// One group of a (split) route: what [`Router::route`] walks, in priority order.
 #[derive(Debug, Clone)]
@@ -179,7 +176,7 @@ fn compile_path(index: usize, route: &RouteMatch, path: usize) -> Result<PathMat
         .get(path)
         .map(String::as_str)
         .unwrap_or_default();
-    match route::compile_path_regex(text) {
+    match mtls_kong_config::patterns::compile_path_regex(text) {
         Ok(Some(regex)) => Ok(PathMatcher::Regex {
             groups: regex.captures_len() > 1,
             regex,

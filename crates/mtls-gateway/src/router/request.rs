@@ -155,8 +155,8 @@ pub struct RequestInfo<'a> {
     /// The port of the `Host` header when it has one, else the port the connection arrived
     /// on (Kong's `net.dst.port`); routes with `hosts: ["name:port"]` compare it.
     pub port: u16,
-    /// The path, already normalised ([`crate::path::normalize`]'s
-    /// [`as_str`](crate::path::NormalizedPath::as_str)), without the query.
+    /// The path, already normalised ([`mtls_kong_config::path::normalize`]'s
+    /// [`as_str`](mtls_kong_config::path::NormalizedPath::as_str)), without the query.
     pub path: &'a str,
     /// The method.
     pub method: &'a str,

@@ -1,37 +1,10 @@
 //! The upstream request path: the service's path joined with the request path, as Kong joins
 //! them (`path_handling`, `strip_path`).
 
-use std::str::FromStr;
+use mtls_kong_config::PathHandling;
+use mtls_kong_config::path;
 
 use super::outcome::Hit;
-
-/// A route's `path_handling`: how the service path and the request path are joined.
-///
-/// Kong's default `traditional_compatible` router always joins as `v0` (it deprecates `v1`
-/// and ignores it); `v1` here is the join of Kong's `traditional` router, for an embedder that
-/// wants it. The two differ when the service path has no trailing slash: `v0` puts a `/`
-/// between the parts (`/s` + `/r/req` gives `/s/r/req`), `v1` appends the request path
-/// without its leading slash (`/sr/req`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum PathHandling {
-    /// Kong's default.
-    #[default]
-    V0,
-    /// Kong 1.x's join (deprecated by Kong).
-    V1,
-}
-
-impl FromStr for PathHandling {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "v0" => Ok(Self::V0),
-            "v1" => Ok(Self::V1),
-            other => Err(format!("expected \"v0\" or \"v1\", got {other:?}")),
-        }
-    }
-}
 
 /// Kong's `sanitize_uri_postfix`: what is left after the stripped prefix loses one leading
 /// `.`/`..` segment (a prefix `/route` stripped from `/route./req` leaves `req`).
@@ -47,7 +20,7 @@ fn sanitize_postfix(postfix: &str) -> &str {
 
 /// The path the upstream receives for a request that `hit` matched (Kong's
 /// `get_upstream_uri_v0`, or its `traditional` router's `v1` join), escaped as Kong escapes it
-/// ([`crate::path::escape`]). `service_path` is the service's `path` (none: `/`);
+/// ([`mtls_kong_config::path::escape`]). `service_path` is the service's `path` (none: `/`);
 /// `request_path` is the normalised path the router matched (an empty service path is `/`); `strip_path` removes the part
 /// the route's path matched (a regex's whole match included). The query is not part of it.
 ///
@@ -81,7 +54,7 @@ pub fn upstream_path(
         PathHandling::V0 => join_v0(base, postfix, request_path, strip_path),
         PathHandling::V1 => join_v1(base, postfix, request_path, strip_path),
     };
-    match crate::path::escape(&joined) {
+    match path::escape(&joined) {
         std::borrow::Cow::Borrowed(_) => joined,
         std::borrow::Cow::Owned(escaped) => escaped,
     }
@@ -97,6 +70,15 @@ fn nth_byte_on(text: &str, at: usize) -> &str {
     text.get(at..).unwrap_or_default()
 }
 
+/// The parts joined into one string of exactly their length (one allocation).
+fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
+    }
+    out
+}
+
 fn join_v0(base: &str, postfix: &str, request: &str, strip_path: bool) -> String {
     let base_slash = base.ends_with('/');
     let request_slash = request.len() > 1 && request.ends_with('/');
@@ -108,30 +90,30 @@ fn join_v0(base: &str, postfix: &str, request: &str, strip_path: bool) -> String
                 base[..base.len() - 1].to_owned()
             }
         }
-        (true, true) if postfix.starts_with('/') => format!("{}{postfix}", &base[..base.len() - 1]),
-        (true, true) => format!("{base}{postfix}"),
-        (true, false) => format!("{base}{}", request.get(1..).unwrap_or_default()),
+        (true, true) if postfix.starts_with('/') => concat(&[&base[..base.len() - 1], postfix]),
+        (true, true) => concat(&[base, postfix]),
+        (true, false) => concat(&[base, request.get(1..).unwrap_or_default()]),
         (false, true) if postfix.is_empty() => {
             if request_slash {
-                format!("{base}/")
+                concat(&[base, "/"])
             } else {
                 base.to_owned()
             }
         }
-        (false, true) if postfix.starts_with('/') => format!("{base}{postfix}"),
-        (false, true) => format!("{base}/{postfix}"),
+        (false, true) if postfix.starts_with('/') => concat(&[base, postfix]),
+        (false, true) => concat(&[base, "/", postfix]),
         (false, false) if request == "/" => base.to_owned(),
-        (false, false) => format!("{base}{request}"),
+        (false, false) => concat(&[base, request]),
     }
 }
 
 fn join_v1(base: &str, postfix: &str, request: &str, strip_path: bool) -> String {
     if !strip_path {
-        return format!("{base}{}", request.get(1..).unwrap_or_default());
+        return concat(&[base, request.get(1..).unwrap_or_default()]);
     }
     if base.ends_with('/') && postfix.starts_with('/') {
-        format!("{}{postfix}", &base[..base.len() - 1])
+        concat(&[&base[..base.len() - 1], postfix])
     } else {
-        format!("{base}{postfix}")
+        concat(&[base, postfix])
     }
 }

@@ -127,41 +127,14 @@ pub(crate) fn method(value: &Value) -> Result<(), String> {
     }
 }
 
-/// A route's path: a prefix starting with `/`, or a regex starting with `~/` that compiles.
+/// A route's path: a prefix starting with `/` (normalised, as Kong requires), or a regex
+/// starting with `~/` that compiles as the router compiles it.
 pub(crate) fn route_path(value: &Value) -> Result<(), String> {
     let path = value.as_str().unwrap_or_default();
-    if let Some(pattern) = path.strip_prefix('~') {
-        if !pattern.starts_with('/') {
-            return Err("should start with: / (fixed path) or ~/ (regex path)".into());
-        }
-        return regex_path(pattern);
+    if !(path.starts_with('/') || path.starts_with("~/")) {
+        return Err("should start with: / (fixed path) or ~/ (regex path)".into());
     }
-    if path.starts_with('/') {
-        Ok(())
-    } else {
-        Err("should start with: / (fixed path) or ~/ (regex path)".into())
-    }
-}
-
-/// The longest regex a route path may hold, compiled (the `regex` crate's size limit bounds
-/// what one pattern may cost).
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
-
-/// Whether a regex route path compiles (Kong anchors it at the start of the path).
-pub fn regex_path(pattern: &str) -> Result<(), String> {
-    regex::RegexBuilder::new(&format!("^(?:{pattern})"))
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .map(|_| ())
-        .map_err(|e| {
-            let detail = e.to_string();
-            let last = detail
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("");
-            format!("invalid regex: {pattern:?}: {}", last.trim())
-        })
+    crate::patterns::validate_path(path)
 }
 
 #[cfg(test)]
@@ -179,6 +152,7 @@ mod tests {
         assert!(route_path(&json!("~/users/\\d+")).is_ok());
         assert!(route_path(&json!("~/users/(\\d+")).is_err());
         assert!(route_path(&json!("users")).is_err());
+        assert!(route_path(&json!("/a/../b")).is_err());
         assert!(utf8_name(&json!("a.b-c_d~e")).is_ok());
         assert!(utf8_name(&json!("a b")).is_err());
         assert!(is_host("proxy.internal") && is_host("::1") && !is_host("a:80"));

@@ -13,7 +13,7 @@ pub(crate) mod wire;
 
 pub use ca_certificate::CaCertificate;
 pub use certificate::{Certificate, ChainAndKey, Sni};
-pub use checks::{is_host, regex_path};
+pub use checks::is_host;
 pub use consumer::AclGroup;
 pub use mtls_consumer::{Consumer, Credential, CredentialKind};
 pub use plugin::{PluginInstance, PluginScope, written_name};

@@ -13,17 +13,34 @@ use crate::error::{Errors, join};
 use crate::schema::types::{PROTOCOLS, STRINGS};
 use crate::schema::{Default, Field, Schema, TIMESTAMPS, Type, read_record};
 
-/// Kong's `path_handling`: how the upstream path is joined from the service's path and the
-/// request's path.
+/// A route's `path_handling`: how the service path and the request path are joined.
+///
+/// Kong's default `traditional_compatible` router always joins as `v0` (it deprecates `v1`
+/// and ignores it); `v1` is the join of Kong's `traditional` router, for an embedder that
+/// wants it. The two differ when the service path has no trailing slash: `v0` puts a `/`
+/// between the parts (`/s` + `/r/req` gives `/s/r/req`), `v1` appends the request path
+/// without its leading slash (`/sr/req`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum PathHandling {
-    /// `v0` (default).
+    /// `v0`: Kong's default.
     #[default]
     #[serde(rename = "v0")]
     V0,
-    /// `v1`.
+    /// `v1`: Kong 1.x's join (deprecated by Kong).
     #[serde(rename = "v1")]
     V1,
+}
+
+impl std::str::FromStr for PathHandling {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "v0" => Ok(Self::V0),
+            "v1" => Ok(Self::V1),
+            other => Err(format!("expected \"v0\" or \"v1\", got {other:?}")),
+        }
+    }
 }
 
 /// A route (`routes` entity).
@@ -196,6 +213,16 @@ impl Entity for Route {
     fn check(&mut self, path: &str, _: &Context<'_>, errors: &mut Errors) {
         if self.protocols.is_empty() {
             errors.push(join(path, "protocols"), "length must be at least 1");
+        }
+        for (name, values) in &self.headers {
+            for (i, value) in values.iter().enumerate() {
+                if let Err(message) = crate::patterns::validate_header_value(value) {
+                    errors.push(
+                        crate::error::index(&join(&join(path, "headers"), name), i),
+                        message,
+                    );
+                }
+            }
         }
         if !self.snis.is_empty() && !self.protocols.iter().any(|p| p.allows_snis()) {
             errors.push(

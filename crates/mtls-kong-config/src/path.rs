@@ -21,7 +21,7 @@
 //! `?` or `#` in it is refused, so a query can never be normalised into the path.
 //!
 //! ```
-//! use mtls_gateway::path::{PathError, normalize};
+//! use mtls_kong_config::path::{PathError, normalize};
 //!
 //! assert_eq!(normalize("/public/../admin")?.as_str(), "/admin");
 //! assert_eq!(normalize("/public/%2e%2E/admin")?.as_str(), "/admin");
@@ -129,12 +129,12 @@ impl fmt::Display for NormalizedPath<'_> {
 /// does before matching; see the [module documentation](self).
 ///
 /// ```
-/// use mtls_gateway::path::normalize;
+/// use mtls_kong_config::path::normalize;
 ///
 /// assert_eq!(normalize("/anon/../mtls")?.as_str(), "/mtls");
 /// assert_eq!(normalize("//x")?.as_str(), "/x");
 /// assert!(normalize("/plain/path")?.is_borrowed());
-/// # Ok::<(), mtls_gateway::path::PathError>(())
+/// # Ok::<(), mtls_kong_config::path::PathError>(())
 /// ```
 pub fn normalize(raw: &str) -> Result<NormalizedPath<'_>, PathError> {
     if !raw.starts_with('/') {
@@ -237,7 +237,7 @@ fn remove_dot_segments(path: &str) -> Result<String, PathError> {
 /// is written `%XX` (upper case). Borrows `path` when nothing needs escaping.
 ///
 /// ```
-/// use mtls_gateway::path::escape;
+/// use mtls_kong_config::path::escape;
 /// assert_eq!(escape("/a b/é"), "/a%20b/%C3%A9");
 /// assert_eq!(escape("/a%2Fb"), "/a%2Fb");
 /// ```

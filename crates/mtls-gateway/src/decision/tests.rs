@@ -1,4 +1,4 @@
-//! Kong's scenarios through the public decision API: statuses, messages, headers.
+//! Kong's scenarios through the decision: statuses, messages, headers.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
@@ -6,15 +6,18 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::{
+    Answers, CertificateAuth, Decider, Decision, MetadataHeaders, RequestFacts, RoutePlugins,
+};
+use crate::revocation::{
+    RevocationCheckMode as RevocationMode, RevocationChecker, RevocationPolicy,
+};
 use mtls_cert::pki_types::{CertificateDer, UnixTime};
 use mtls_cert::{CaCertificate, CaSet, Certificate, CrlSet, ValidationOptions};
 use mtls_consumer::{
     Acl, AclRule, Consumer, ConsumerReference, Credential, GroupBy, InMemoryStore, MatchSettings,
     Plugin,
 };
-use mtls_gateway::decision::{CertificateAuth, MetadataHeaders, RevocationMode};
-use mtls_gateway::revocation::{RevocationChecker, RevocationPolicy};
-use mtls_gateway::{Decider, Decision, RequestFacts, RoutePlugins};
 use mtls_header::{HeaderCertAuth, HeaderFormat, SourcePolicy, TrustedIps};
 use mtls_test_pki::{CertSpec, Node};
 use uuid::Uuid;
@@ -81,13 +84,9 @@ fn decider(pki: &Pki) -> Decider {
     )
 }
 
-/// Runs the (async) decision to completion.
+/// Decides with no answers fetched (these certificates name no revocation source).
 fn decide(d: &Decider, plugins: &RoutePlugins, facts: &RequestFacts<'_>) -> Decision {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(d.decide(plugins, facts))
+    d.decide(plugins, facts, &Answers::new())
 }
 
 fn auth(pki: &Pki, plugin: Plugin) -> CertificateAuth {
@@ -128,6 +127,7 @@ fn denied(d: &Decision) -> (u16, &str) {
     match d {
         Decision::Deny(deny) => (deny.status, deny.body.as_str()),
         Decision::Allow(a) => panic!("allowed: {a:?}"),
+        Decision::Pending(n) => panic!("pending: {n:?}"),
     }
 }
 
@@ -139,6 +139,7 @@ fn header<'a>(d: &'a Decision, name: &str) -> Option<&'a str> {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str()),
         Decision::Deny(deny) => panic!("denied: {deny:?}"),
+        Decision::Pending(n) => panic!("pending: {n:?}"),
     }
 }
 
@@ -146,6 +147,7 @@ fn removed(d: &Decision, name: &str) -> bool {
     match d {
         Decision::Allow(a) => a.remove.iter().any(|n| n == name),
         Decision::Deny(deny) => panic!("denied: {deny:?}"),
+        Decision::Pending(n) => panic!("pending: {n:?}"),
     }
 }
 
@@ -186,7 +188,7 @@ fn mtls_auth_statuses_and_messages() {
             );
             assert!(!deny.body.contains("issuer"));
         }
-        Decision::Allow(_) => panic!(),
+        other => panic!("{other:?}"),
     }
 }
 
@@ -216,7 +218,7 @@ fn mapped_consumer_headers_set_and_owned_headers_removed() {
     }
     match decision {
         Decision::Allow(a) => assert_eq!(a.credential, Some(Uuid::from_u128(10))),
-        Decision::Deny(_) => unreachable!(),
+        other => panic!("{other:?}"),
     }
 }
 
