@@ -259,7 +259,16 @@ pub enum ValidationError {
         /// The rule broken.
         rule: String,
     },
-    /// Any other reason webpki gives.
+    /// Path building gave up: a budget of [`crate::limits`] ran out before a path was found.
+    #[error("path building gave up after {limit} {what}")]
+    BudgetExceeded {
+        /// What ran out (`signature checks`, `path-building steps`, `name constraint
+        /// comparisons`).
+        what: &'static str,
+        /// The budget.
+        limit: usize,
+    },
+    /// Any other reason.
     #[error("certificate verify failed: {detail}")]
     Other {
         /// What webpki reported.
@@ -295,6 +304,7 @@ impl ValidationError {
                 "unsupported_critical_extension"
             }
             ValidationError::Rfc5280 { .. } => "rfc5280",
+            ValidationError::BudgetExceeded { .. } => "budget_exceeded",
             ValidationError::Other { .. } => "other",
         }
     }

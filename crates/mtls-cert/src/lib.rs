@@ -60,9 +60,15 @@ mod certificate;
 mod checks;
 mod crl;
 mod error;
+mod extensions;
+mod host_names;
 pub mod limits;
 pub mod name;
+mod name_constraints;
+mod name_match;
 mod ocsp;
+mod options;
+mod path;
 mod pem;
 mod san;
 mod signature;
@@ -79,9 +85,10 @@ pub use ocsp::{
     MAX_OCSP_NONCE_SIZE, MAX_OCSP_RESPONSE_SIZE, OCSP_CLOCK_SKEW, OcspAnswer, OcspError, OcspQuery,
     OcspStatus, RevocationReason, build_ocsp_request, verify_ocsp_response,
 };
+pub use options::{Purpose, ValidationOptions};
 pub use pem::{parse_any, parse_pem};
 pub use san::{SanKind, SubjectAltName};
-pub use validate::{Purpose, ValidationOptions, VerifiedChain, validate_chain};
+pub use validate::{VerifiedChain, validate_chain};
 
 /// Re-exported so callers can name times and DER without adding the crate themselves.
 pub use pki_types;
