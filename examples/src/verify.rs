@@ -15,7 +15,7 @@ use serde_json::json;
 pub(crate) enum PurposeArg {
     /// A TLS client certificate (EKU clientAuth).
     Client,
-    /// A TLS server certificate (EKU serverAuth and --name).
+    /// A TLS server certificate (EKU serverAuth; its name checked with --name).
     Server,
 }
 
@@ -28,7 +28,8 @@ pub(crate) struct Args {
     /// Extra intermediates, appended after those of --cert.
     #[arg(long, num_args = 1..)]
     intermediate: Vec<PathBuf>,
-    /// The chain as a TLS client sends it: the leaf first, then intermediates.
+    /// The chain: the leaf first, then untrusted intermediates in any order (extras allowed;
+    /// at most 64 certificates with --intermediate).
     #[arg(long)]
     cert: PathBuf,
     /// Validation time (RFC 3339); default now.
@@ -46,7 +47,8 @@ pub(crate) struct Args {
     /// What the leaf is validated for.
     #[arg(long, value_enum, default_value = "client")]
     purpose: PurposeArg,
-    /// The server name (DNS or IP) for --purpose server.
+    /// The server name (DNS or IP) for --purpose server; without it the server certificate's
+    /// path is validated for serverAuth and no name is checked.
     #[arg(long)]
     name: Option<String>,
     /// CRLs (PEM or DER) to check the leaf against; a revoked or unknown status is invalid.
@@ -105,7 +107,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         (PurposeArg::Client, None) => Purpose::Client,
         (PurposeArg::Client, Some(_)) => return usage("--name needs --purpose server"),
         (PurposeArg::Server, Some(name)) => Purpose::Server { name: name.clone() },
-        (PurposeArg::Server, None) => return usage("--purpose server needs --name"),
+        (PurposeArg::Server, None) => Purpose::ServerAuth,
     };
     let mut options = ValidationOptions::default()
         .with_partial_chain(args.allow_partial_chain)
