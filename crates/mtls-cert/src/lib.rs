@@ -10,9 +10,11 @@
 //! - [`parse_pem`], [`parse_any`]: PEM (one or many CERTIFICATE blocks) and DER input.
 //! - [`CaCertificate`], [`CaSet`]: Kong's `ca_certificates` entities, with its creation checks
 //!   and messages, and the set a plugin trusts.
-//! - [`validate_chain`]: path validation on rustls-webpki plus the checks webpki leaves out
-//!   (anchor validity and basicConstraints, keyUsage, depth), returning a [`VerifiedChain`]
-//!   or a [`ValidationError`] that says precisely why.
+//! - [`validate_chain`]: RFC 5280 path validation over a pool of untrusted intermediates (any
+//!   order, extras allowed), with rustls-webpki's parser and signature algorithms: anchor
+//!   validity and basicConstraints, keyUsage, depth, self-issued intermediates as RFC 5280
+//!   treats them, every name-constraint form; a [`VerifiedChain`] or a [`ValidationError`]
+//!   that says precisely why.
 //! - [`CrlSet`]: CRLs verified once at load, answering Good / Revoked / Unknown.
 //! - [`OcspQuery`]: OCSP requests and full response verification (issuer or delegated
 //!   responder signature, CertID, freshness, nonce), sans IO; [`ocsp_responder_uri`] and

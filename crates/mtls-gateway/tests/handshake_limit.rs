@@ -11,7 +11,7 @@ use rustls::server::danger::ClientCertVerifier;
 
 #[test]
 fn handshake_cap_is_lower_than_the_chain_limit() {
-    assert!(MAX_HANDSHAKE_CERTIFICATES < MAX_CERTIFICATES);
+    const { assert!(MAX_HANDSHAKE_CERTIFICATES < MAX_CERTIFICATES) };
     let key = rcgen::KeyPair::generate().unwrap();
     let leaf = rcgen::CertificateParams::new(vec!["client.example.test".into()])
         .unwrap()
