@@ -15,7 +15,7 @@ use serde_json::json;
 pub(crate) enum PurposeArg {
     /// A TLS client certificate (EKU clientAuth).
     Client,
-    /// A TLS server certificate (EKU serverAuth; its name checked with --name).
+    /// A TLS server certificate (EKU serverAuth and --name).
     Server,
 }
 
@@ -47,8 +47,7 @@ pub(crate) struct Args {
     /// What the leaf is validated for.
     #[arg(long, value_enum, default_value = "client")]
     purpose: PurposeArg,
-    /// The server name (DNS or IP) for --purpose server; without it the server certificate's
-    /// path is validated for serverAuth and no name is checked.
+    /// The server name (DNS or IP) for --purpose server.
     #[arg(long)]
     name: Option<String>,
     /// CRLs (PEM or DER) to check the leaf against; a revoked or unknown status is invalid.
@@ -107,7 +106,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         (PurposeArg::Client, None) => Purpose::Client,
         (PurposeArg::Client, Some(_)) => return usage("--name needs --purpose server"),
         (PurposeArg::Server, Some(name)) => Purpose::Server { name: name.clone() },
-        (PurposeArg::Server, None) => Purpose::ServerAuth,
+        (PurposeArg::Server, None) => return usage("--purpose server needs --name"),
     };
     let mut options = ValidationOptions::default()
         .with_partial_chain(args.allow_partial_chain)

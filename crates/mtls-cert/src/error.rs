@@ -161,13 +161,13 @@ pub enum ValidationError {
     /// A signature in the path does not verify.
     #[error("certificate signature failure: {detail}")]
     BadSignature {
-        /// What webpki reported.
+        /// Which certificate and which key.
         detail: String,
     },
     /// A signature algorithm in the path is not supported.
     #[error("unsupported signature algorithm: {detail}")]
     UnsupportedSignatureAlgorithm {
-        /// What webpki reported.
+        /// Which certificate and which key.
         detail: String,
     },
     /// The leaf's extended key usage does not allow the purpose.
@@ -249,7 +249,7 @@ pub enum ValidationError {
         /// The extension's OID.
         oid: String,
     },
-    /// A certificate breaks an RFC 5280 rule that webpki leaves unchecked.
+    /// A certificate breaks an RFC 5280 rule (or the strict profile's).
     #[error("{what} ({subject}) is invalid: {rule}")]
     Rfc5280 {
         /// `leaf`, `intermediate N` or `CA`.

@@ -102,19 +102,32 @@ impl Node {
     }
 }
 
+/// The role a certificate is checked for before its issuer is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role<'w> {
+    /// The leaf: it must not be a CA.
+    Leaf,
+    /// An intermediate, named for messages (`intermediate N`): webpki's parser must accept it
+    /// and it must be a CA.
+    Issuer(&'w str),
+}
+
 /// Checks the leaf and every intermediate must pass whatever their issuer: validity period
-/// and extended key usage; for intermediates also webpki's parser and basicConstraints cA.
+/// and extended key usage; the leaf must not be a CA, an intermediate must be one and pass
+/// webpki's parser.
 pub(crate) fn check_independent(
     node: &Node,
-    what: &str,
+    role: Role<'_>,
     options: &ValidationOptions,
     at: UnixTime,
 ) -> Result<(), ValidationError> {
     let cert = &node.cert;
+    let what = match role {
+        Role::Leaf => "leaf",
+        Role::Issuer(what) => what,
+    };
     let subject = || cert.subject_dn().to_owned();
-    if what != "leaf"
-        && let Some(e) = &node.parse_error
-    {
+    if let (Role::Issuer(_), Some(e)) = (role, &node.parse_error) {
         return Err(parse_refusal(cert, what, e));
     }
     if cert.not_before() > cert.not_after() {
@@ -140,11 +153,14 @@ pub(crate) fn check_independent(
             at: rfc3339(at),
         });
     }
-    if what == "leaf" && cert.is_ca() {
-        return Err(ValidationError::CaUsedAsEndEntity { subject: subject() });
-    }
-    if what != "leaf" && !cert.is_ca() {
-        return Err(ValidationError::NotCa { subject: subject() });
+    match role {
+        Role::Leaf if cert.is_ca() => {
+            return Err(ValidationError::CaUsedAsEndEntity { subject: subject() });
+        }
+        Role::Issuer(_) if !cert.is_ca() => {
+            return Err(ValidationError::NotCa { subject: subject() });
+        }
+        _ => {}
     }
     if options.check_eku {
         check_eku(cert, &options.purpose)?;
@@ -417,7 +433,7 @@ impl<'a, 'g> Search<'a, 'g> {
             self.step()?;
             let n = node(self.graph, id);
             let what = format!("intermediate {}", path.len());
-            if let Err(e) = check_independent(n, &what, self.options, self.at) {
+            if let Err(e) = check_independent(n, Role::Issuer(&what), self.options, self.at) {
                 self.note(e);
                 continue;
             }

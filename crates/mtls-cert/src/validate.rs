@@ -20,7 +20,7 @@ use crate::error::ValidationError;
 use crate::limits::MAX_CERTIFICATES;
 use crate::name_constraints;
 use crate::options::{Purpose, ValidationOptions};
-use crate::path::{Graph, Node, Search};
+use crate::path::{Graph, Node, Role, Search};
 
 /// A chain that validated: the path from the leaf to its anchor and the CA entity that
 /// anchors it. Only the validator builds one. Cheap to clone (shared, no allocation): a
@@ -131,6 +131,43 @@ pub fn validate_chain(
     validate_parsed(presented, &parsed, cas, options, at)
 }
 
+/// What was presented after the leaf, each certificate once and the leaf never.
+fn presented_nodes(leaf: &Node, parsed: &[Certificate]) -> Vec<Node> {
+    let mut nodes: Vec<Node> = Vec::with_capacity(parsed.len().saturating_sub(1));
+    for cert in parsed.iter().skip(1) {
+        if cert != leaf.cert() && !nodes.iter().any(|n| n.cert() == cert) {
+            nodes.push(Node::new(cert.clone()));
+        }
+    }
+    nodes
+}
+
+/// The search graph: the leaf; the pool (the presented certificates, then the stored CAs that
+/// act only as intermediates); the anchors with their CA entity's index.
+fn graph<'a>(leaf: &'a Node, presented: &'a [Node], cas: &'a CaSet, partial: bool) -> Graph<'a> {
+    let nodes = cas.nodes();
+    let mut pool: Vec<&Node> = presented.iter().collect();
+    for node in cas
+        .intermediate_indices(partial)
+        .iter()
+        .filter_map(|&i| nodes.get(i))
+    {
+        if !pool.iter().any(|n| n.cert() == node.cert()) {
+            pool.push(node);
+        }
+    }
+    let anchors = cas
+        .anchor_indices(partial)
+        .iter()
+        .filter_map(|&i| nodes.get(i).map(|n| (n, i)))
+        .collect();
+    Graph {
+        leaf,
+        pool,
+        anchors,
+    }
+}
+
 /// [`validate_chain`] for a chain already parsed (`parsed[i]` is `presented[i]`).
 fn validate_parsed(
     presented: &[CertificateDer<'_>],
@@ -156,38 +193,9 @@ fn validate_parsed(
         ),
     };
     let leaf = Node::new(leaf.clone());
-    crate::path::check_independent(&leaf, "leaf", options, at)?;
-
-    // The pool: what was presented after the leaf (each certificate once, the leaf never),
-    // then the stored CAs that act only as intermediates.
-    let mut presented_pool: Vec<Node> = Vec::with_capacity(parsed.len().saturating_sub(1));
-    for cert in parsed.iter().skip(1) {
-        if cert != leaf.cert() && !presented_pool.iter().any(|n| n.cert() == cert) {
-            presented_pool.push(Node::new(cert.clone()));
-        }
-    }
-    let partial = options.allow_partial_chain;
-    let nodes = cas.nodes();
-    let mut pool: Vec<&Node> = presented_pool.iter().collect();
-    for node in cas
-        .intermediate_indices(partial)
-        .iter()
-        .filter_map(|&i| nodes.get(i))
-    {
-        if !pool.iter().any(|n| n.cert() == node.cert()) {
-            pool.push(node);
-        }
-    }
-    let anchors = cas
-        .anchor_indices(partial)
-        .iter()
-        .filter_map(|&i| nodes.get(i).map(|n| (n, i)))
-        .collect();
-    let graph = Graph {
-        leaf: &leaf,
-        pool,
-        anchors,
-    };
+    crate::path::check_independent(&leaf, Role::Leaf, options, at)?;
+    let presented_pool = presented_nodes(&leaf, parsed);
+    let graph = graph(&leaf, &presented_pool, cas, options.allow_partial_chain);
 
     let mut budget = name_constraints::Budget::default();
     let mut accept = |members: &[usize], anchor: usize| -> Result<(), ValidationError> {
