@@ -169,7 +169,7 @@ fn run_case(case: &Case) -> Outcome {
             Err(e) => return Outcome::Skipped(e),
         },
     };
-    // A depth beyond u8 is deeper than any path webpki builds: no extra limit.
+    // A depth beyond u8 is deeper than any path the validator builds: no extra limit.
     let max_depth = case
         .max_chain_depth
         .map(u8::try_from)
