@@ -383,6 +383,63 @@ def path_seeds():
     write("path_normalize", "regex-route", "/b/x/./y/..\0/srv")
     write("path_normalize", "kong-complex", "/%C3%A4/a/%2e./a%2E//a/%2e/./a/../a/%2e%2E/%5f%2f%2F")
 
+    pool_seeds()
+
+
+def pool_seeds():
+    """Chains as pools (the larger chain limit): `chain_pool` inputs (a flags byte, then the
+    trust anchor, the leaf and the pool as concatenated DER) and a 64-certificate RFC 9440
+    chain. Rewrites only the `hand-pool-*` seeds: `python3 fuzz/gen_seeds.py --pool-only`."""
+    for target in ("chain_pool", "header_rfc9440"):
+        for f in (SEEDS / target).glob("hand-pool-*"):
+            f.unlink()
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root = cert(name((NameOID.COMMON_NAME, "Pool Root")), root_key, ca=True,
+                extra=[(x509.NameConstraints(
+                    permitted_subtrees=[x509.RFC822Name("example.com"),
+                                        x509.DNSName("example.com"),
+                                        x509.UniformResourceIdentifier(".example.com")],
+                    excluded_subtrees=[x509.RFC822Name("mallory@example.com"),
+                                       x509.DirectoryName(name((NameOID.COMMON_NAME, "Mallory")))]),
+                       True)])
+    int_name = name((NameOID.COMMON_NAME, "Pool Issuing CA"))
+    int_key = ec.generate_private_key(ec.SECP256R1())
+    inter = cert(int_name, int_key, root, root_key, ca=True, pathlen=0)
+    # Key rollover: the same name, a new key, signed by the old one (self-issued).
+    rolled_key = ec.generate_private_key(ec.SECP256R1())
+    rolled = cert(int_name, rolled_key, inter, int_key, ca=True, pathlen=0)
+    leaf_key = ec.generate_private_key(ec.SECP256R1())
+    leaf = cert(name((NameOID.COMMON_NAME, "pool client")), leaf_key, rolled, rolled_key,
+                extra=[(x509.SubjectAlternativeName([
+                    x509.RFC822Name("client@example.com"),
+                    x509.DNSName("client.example.com"),
+                    x509.UniformResourceIdentifier("https://client.example.com/id"),
+                ]), False)])
+    # Look-alikes of the issuer: its name, other keys.
+    decoys = [cert(int_name, ec.generate_private_key(ec.SECP256R1()), root, root_key, ca=True)
+              for _ in range(60)]
+    pool = decoys + [inter, rolled, root]
+    assert len(pool) + 1 == 64
+    blob = lambda certs: b"".join(der(c) for c in certs)
+    write("chain_pool", "pool-64", b"\x00" + der(root) + der(leaf) + blob(pool))
+    write("chain_pool", "pool-rollover-strict", b"\x03" + der(root) + der(leaf) + blob([inter, rolled]))
+    write("chain_pool", "pool-server-no-eku-check", b"\x0c" + der(root) + der(leaf) + blob([rolled, inter]))
+    b64 = lambda c: base64.b64encode(der(c)).decode()
+    chain = ", ".join(f":{b64(c)}:" for c in reversed(pool))
+    write("header_rfc9440", "pool-64", f":{b64(leaf)}:\0{chain}")
+    return root, leaf, pool
+
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if sys.argv[1:] == ["--pool-only"]:
+        pool_seeds()
+    elif sys.argv[1:2] == ["--pool-pem"]:
+        # Also writes the pool as PEM files (root.pem, chain.pem) to check it with mtls verify.
+        out = pathlib.Path(sys.argv[2])
+        r, l, p = pool_seeds()
+        (out / "root.pem").write_bytes(pem(r))
+        (out / "chain.pem").write_bytes(b"".join(pem(c) for c in [l] + p))
+    else:
+        main()

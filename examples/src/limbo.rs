@@ -3,10 +3,14 @@
 //!
 //! Each case is validated with `allow_partial_chain` (limbo's trusted certificates are trust
 //! anchors whether self-signed or not) and EKU checking on: CLIENT cases as client
-//! certificates (clientAuth), SERVER cases as server certificates for `expected_peer_name`.
-//! CRLs, when present, are checked for every certificate of the path but the anchor, and an
-//! unknown status fails. The strict RFC 5280 profile is on. Cases the API cannot express, and
-//! web-PKI policy cases (limbo's `pedantic-*` features), are SKIPPED with the reason.
+//! certificates (clientAuth), SERVER cases as server certificates (serverAuth), for their
+//! `expected_peer_name` when it is a DNS name or IP address, else without a name. Every
+//! expected peer name (`expected_peer_name` and `expected_peer_names`) must then be one the
+//! leaf is valid for by its SANs alone (`Certificate::is_valid_for`: webpki's DNS rules, IP
+//! addresses by value, email addresses). CRLs, when present, are checked for every
+//! certificate of the path but the anchor, and an unknown status fails. The strict RFC 5280
+//! profile is on. Only cases that need a feature the validator does not implement
+//! (certificate policies) are SKIPPED, each with the reason.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -15,8 +19,8 @@ use std::process::ExitCode;
 
 use mtls_cert::pki_types::{CertificateDer, UnixTime};
 use mtls_cert::{
-    CaCertificate, CaSet, CrlSet, Purpose, RevocationScope, RevocationStatus, ValidationOptions,
-    validate_chain,
+    CaCertificate, CaSet, CrlSet, Purpose, RevocationScope, RevocationStatus, SanKind,
+    ValidationOptions, validate_chain,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -62,24 +66,31 @@ struct Case {
     #[serde(default)]
     expected_peer_name: Option<PeerName>,
     #[serde(default)]
+    expected_peer_names: Vec<PeerName>,
+    #[serde(default)]
     max_chain_depth: Option<u64>,
     #[serde(default)]
     crls: Vec<String>,
 }
 
-/// Features this harness cannot express, with the reason reported for a skipped case.
+/// Features this validator does not implement, with the reason reported for a skipped case.
 const UNSUPPORTED_FEATURES: &[(&str, &str)] = &[
     (
         "has-cert-policies",
-        "certificate policies are not processed",
+        "certificate policies (RFC 5280 section 6.1 policy tree) are not processed",
     ),
     (
         "has-policy-constraints",
-        "policy constraints are not processed",
+        "policy constraints (RFC 5280 section 4.2.1.11) are not processed",
     ),
     (
-        "name-constraint-dn",
-        "directoryName name constraints are not supported by webpki (fail closed)",
+        "pedantic-public-suffix-wildcard",
+        "wildcards are not checked against the Public Suffix List, which is not shipped",
+    ),
+    (
+        "pedantic-webpki-eku",
+        "the CA/Browser Forum EKU profile is not implemented (RFC 5280 allows what it forbids; \
+         its ee-without-eku contradicts rfc5280::eku::ee-without-eku)",
     ),
 ];
 
@@ -93,13 +104,26 @@ fn pem_certs(pem: &str) -> Result<Vec<mtls_cert::Certificate>, String> {
     mtls_cert::parse_pem(pem.as_bytes()).map_err(|e| e.to_string())
 }
 
+/// The names the case expects the leaf to be valid for (`expected_peer_name` and
+/// `expected_peer_names`), as SAN kinds; `Err` names a kind this harness cannot check.
+fn peer_names(case: &Case) -> Result<Vec<(SanKind, &str)>, String> {
+    case.expected_peer_name
+        .iter()
+        .chain(&case.expected_peer_names)
+        .map(|p| {
+            let kind = match p.kind.as_str() {
+                "DNS" => SanKind::Dns,
+                "IP" => SanKind::Ip,
+                "RFC822" => SanKind::Email,
+                other => return Err(format!("peer name kind {other} unsupported")),
+            };
+            Ok((kind, p.value.as_str()))
+        })
+        .collect()
+}
+
 fn run_case(case: &Case) -> Outcome {
     if let Some(features) = &case.features {
-        if let Some(p) = features.iter().find(|f| f.starts_with("pedantic-")) {
-            return Outcome::Skipped(format!(
-                "{p}: a profile stricter than RFC 5280 (web PKI policy), not this validator's"
-            ));
-        }
         for (feature, why) in UNSUPPORTED_FEATURES {
             if features.iter().any(|f| f == feature) {
                 return Outcome::Skipped(format!("{feature}: {why}"));
@@ -109,20 +133,28 @@ fn run_case(case: &Case) -> Outcome {
     if !case.signature_algorithms.is_empty() {
         return Outcome::Skipped("signature algorithm restrictions are not expressible".into());
     }
-    let purpose = match case.validation_kind.as_str() {
-        "CLIENT" => Purpose::Client,
-        "SERVER" => match &case.expected_peer_name {
-            Some(p) if p.kind == "DNS" || p.kind == "IP" => Purpose::Server {
-                name: p.value.clone(),
-            },
-            Some(p) => return Outcome::Skipped(format!("peer name kind {} unsupported", p.kind)),
-            None => return Outcome::Skipped("SERVER case without a peer name".into()),
-        },
-        other => return Outcome::Skipped(format!("validation kind {other}")),
+    let names = match peer_names(case) {
+        Ok(n) => n,
+        Err(e) => return Outcome::Skipped(e),
     };
-    let wanted_eku = match purpose {
-        Purpose::Client => "clientAuth",
-        _ => "serverAuth",
+    // A SERVER case is validated for serverAuth; a single DNS or IP peer name goes through
+    // the validator's own name check (as the gateway's upstream TLS does), any other
+    // expected names are checked against the leaf's SANs afterwards.
+    let purpose = match (
+        case.validation_kind.as_str(),
+        case.expected_peer_name.as_ref(),
+    ) {
+        ("CLIENT", _) => Purpose::Client,
+        ("SERVER", Some(p)) if p.kind == "DNS" || p.kind == "IP" => Purpose::Server {
+            name: p.value.clone(),
+        },
+        ("SERVER", _) => Purpose::ServerAuth,
+        (other, _) => return Outcome::Skipped(format!("validation kind {other}")),
+    };
+    let wanted_eku = if purpose.is_server() {
+        "serverAuth"
+    } else {
+        "clientAuth"
     };
     if case.extended_key_usage.iter().any(|e| e != wanted_eku) {
         return Outcome::Skipped(format!(
@@ -137,7 +169,7 @@ fn run_case(case: &Case) -> Outcome {
             Err(e) => return Outcome::Skipped(e),
         },
     };
-    // A depth beyond u8 is deeper than any path webpki builds: no extra limit.
+    // A depth beyond u8 is deeper than any path the validator builds: no extra limit.
     let max_depth = case
         .max_chain_depth
         .map(u8::try_from)
@@ -191,15 +223,25 @@ fn run_case(case: &Case) -> Outcome {
     } else {
         String::new()
     };
-    match validate_chain(&presented, &set, &options, at) {
-        Err(e) => Outcome::Failure(format!("{}: {e}{note}", e.kind())),
-        Ok(chain) => match crls.map(|c| c.check(&chain, RevocationScope::Chain, at)) {
-            None | Some(RevocationStatus::Good) => Outcome::Success(format!(
-                "anchored by {}{note}",
-                chain.anchor().cert_digest()
-            )),
-            Some(status) => Outcome::Failure(format!("revocation: {status:?}")),
-        },
+    let chain = match validate_chain(&presented, &set, &options, at) {
+        Ok(chain) => chain,
+        Err(e) => return Outcome::Failure(format!("{}: {e}{note}", e.kind())),
+    };
+    if let Some((kind, name)) = names
+        .iter()
+        .find(|(kind, name)| !chain.leaf().is_valid_for(*kind, name))
+    {
+        return Outcome::Failure(format!(
+            "name_mismatch: the leaf is not valid for {} {name}",
+            kind.as_str()
+        ));
+    }
+    match crls.map(|c| c.check(&chain, RevocationScope::Chain, at)) {
+        None | Some(RevocationStatus::Good) => Outcome::Success(format!(
+            "anchored by {}{note}",
+            chain.anchor().cert_digest()
+        )),
+        Some(status) => Outcome::Failure(format!("revocation: {status:?}")),
     }
 }
 

@@ -28,7 +28,8 @@ pub(crate) struct Args {
     /// Extra intermediates, appended after those of --cert.
     #[arg(long, num_args = 1..)]
     intermediate: Vec<PathBuf>,
-    /// The chain as a TLS client sends it: the leaf first, then intermediates.
+    /// The chain: the leaf first, then untrusted intermediates in any order (extras allowed;
+    /// at most 64 certificates with --intermediate).
     #[arg(long)]
     cert: PathBuf,
     /// Validation time (RFC 3339); default now.

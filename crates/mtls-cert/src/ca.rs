@@ -4,12 +4,13 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 
-use pki_types::{CertificateDer, TrustAnchor, UnixTime};
+use pki_types::UnixTime;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::certificate::{Certificate, hex_lower};
 use crate::error::Error;
+use crate::path::Node;
 use crate::pem::parse_any;
 
 /// One `ca_certificates` entity: an id, the certificate and its `cert_digest`.
@@ -105,13 +106,15 @@ pub struct CaSet(Arc<Inner>);
 struct Inner {
     id: CaSetId,
     cas: Vec<CaCertificate>,
-    /// Every CA as a trust anchor (allow_partial_chain = true), same order as `cas`.
-    all_anchors: Vec<TrustAnchor<'static>>,
-    /// Self-signed CAs only (allow_partial_chain = false); `root_index[i]` is its index in `cas`.
-    root_anchors: Vec<TrustAnchor<'static>>,
+    /// Every CA prepared for path building, same order as `cas`.
+    nodes: Vec<Node>,
+    /// Every index of `cas`: the anchors when partial chains are allowed.
+    all_index: Vec<usize>,
+    /// Indices of the self-signed CAs: the anchors when partial chains are not allowed.
     root_index: Vec<usize>,
-    /// CAs that are not self-signed: intermediates when partial chains are not allowed.
-    non_root_ders: Vec<CertificateDer<'static>>,
+    /// Indices of the CAs that are not self-signed: intermediates when partial chains are
+    /// not allowed.
+    non_root_index: Vec<usize>,
 }
 
 impl Default for CaSet {
@@ -141,10 +144,9 @@ impl CaSet {
     pub fn new(cas: Vec<CaCertificate>) -> Result<Self, Error> {
         let mut ids = HashSet::new();
         let mut digests = HashSet::new();
-        let mut all_anchors = Vec::with_capacity(cas.len());
-        let mut root_anchors = Vec::new();
+        let mut nodes = Vec::with_capacity(cas.len());
         let mut root_index = Vec::new();
-        let mut non_root_ders = Vec::new();
+        let mut non_root_index = Vec::new();
         for (i, ca) in cas.iter().enumerate() {
             if !ids.insert(ca.id) || !digests.insert(ca.cert_digest.clone()) {
                 return Err(Error::DuplicateCa {
@@ -152,19 +154,18 @@ impl CaSet {
                     cert_digest: ca.cert_digest.clone(),
                 });
             }
-            let anchor = webpki::anchor_from_trusted_cert(ca.cert.der())
-                .map_err(|e| Error::MalformedCertificate {
+            webpki::anchor_from_trusted_cert(ca.cert.der()).map_err(|e| {
+                Error::MalformedCertificate {
                     index: i,
                     reason: format!("not usable as a trust anchor: {e}"),
-                })?
-                .to_owned();
+                }
+            })?;
             if is_self_signed(&ca.cert) {
-                root_anchors.push(anchor.clone());
                 root_index.push(i);
             } else {
-                non_root_ders.push(ca.cert.der().clone());
+                non_root_index.push(i);
             }
-            all_anchors.push(anchor);
+            nodes.push(Node::new(ca.cert.clone()));
         }
         let mut sorted: Vec<&str> = cas.iter().map(|c| c.cert_digest.as_str()).collect();
         sorted.sort_unstable();
@@ -175,11 +176,11 @@ impl CaSet {
         }
         Ok(CaSet(Arc::new(Inner {
             id: CaSetId(h.finalize().into()),
+            all_index: (0..cas.len()).collect(),
             cas,
-            all_anchors,
-            root_anchors,
+            nodes,
             root_index,
-            non_root_ders,
+            non_root_index,
         })))
     }
 
@@ -188,10 +189,10 @@ impl CaSet {
         CaSet(Arc::new(Inner {
             id: CaSetId(Sha256::digest(b"").into()),
             cas: Vec::new(),
-            all_anchors: Vec::new(),
-            root_anchors: Vec::new(),
+            nodes: Vec::new(),
+            all_index: Vec::new(),
             root_index: Vec::new(),
-            non_root_ders: Vec::new(),
+            non_root_index: Vec::new(),
         }))
     }
 
@@ -226,25 +227,24 @@ impl CaSet {
         self.0.cas.iter().find(|c| c.cert_digest == digest)
     }
 
-    pub(crate) fn anchors(&self, partial: bool) -> &[TrustAnchor<'static>] {
+    /// Every CA prepared for path building, in the order of [`CaSet::cas`].
+    pub(crate) fn nodes(&self) -> &[Node] {
+        &self.0.nodes
+    }
+
+    /// The indices of the CAs that anchor paths: every CA with partial chains, else the
+    /// self-signed ones.
+    pub(crate) fn anchor_indices(&self, partial: bool) -> &[usize] {
         if partial {
-            &self.0.all_anchors
+            &self.0.all_index
         } else {
-            &self.0.root_anchors
+            &self.0.root_index
         }
     }
 
-    /// The CA entity behind anchor `index` of `anchors(partial)`.
-    pub(crate) fn anchor_ca(&self, partial: bool, index: usize) -> Option<&CaCertificate> {
-        let ca_index = if partial {
-            index
-        } else {
-            *self.0.root_index.get(index)?
-        };
-        self.0.cas.get(ca_index)
-    }
-
-    pub(crate) fn extra_intermediates(&self, partial: bool) -> &[CertificateDer<'static>] {
-        if partial { &[] } else { &self.0.non_root_ders }
+    /// The indices of the CAs that act as intermediates: none with partial chains (they
+    /// anchor), else those that are not self-signed.
+    pub(crate) fn intermediate_indices(&self, partial: bool) -> &[usize] {
+        if partial { &[] } else { &self.0.non_root_index }
     }
 }

@@ -16,7 +16,8 @@ use quick_cache::sync::Cache;
 
 use crate::ca::{CaSet, CaSetId};
 use crate::error::ValidationError;
-use crate::validate::{ValidationOptions, VerifiedChain, validate_chain};
+use crate::options::ValidationOptions;
+use crate::validate::{VerifiedChain, validate_chain};
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {

@@ -13,7 +13,7 @@ use x509_cert::ext::pkix::{BasicConstraints, SubjectAltName as SanExt};
 
 use crate::error::Error;
 use crate::name;
-use crate::san::SubjectAltName;
+use crate::san::{SanKind, SubjectAltName};
 
 /// The x509-cert certificate type used throughout (RFC 5280 profile).
 pub(crate) type X509 = CertificateInner;
@@ -48,6 +48,7 @@ struct Inner {
     subject_dn_slash: OnceLock<String>,
     common_name: OnceLock<Option<String>>,
     sans: Vec<SubjectAltName>,
+    general_names: Vec<x509_cert::ext::pkix::name::GeneralName>,
     serial: OnceLock<String>,
     sha256: OnceLock<[u8; 32]>,
     sha1: OnceLock<[u8; 20]>,
@@ -144,15 +145,15 @@ impl Certificate {
         }
         let parsed = X509::from_der(der).map_err(|e| malformed(e.to_string()))?;
         let tbs = parsed.tbs_certificate();
-        let sans = match tbs.get_extension::<SanExt>() {
-            Ok(Some((_, san))) => san
-                .0
-                .iter()
-                .map(SubjectAltName::from_general_name)
-                .collect(),
+        let general_names = match tbs.get_extension::<SanExt>() {
+            Ok(Some((_, san))) => san.0,
             Ok(None) => Vec::new(),
             Err(e) => return Err(malformed(format!("subjectAltName: {e}"))),
         };
+        let sans = general_names
+            .iter()
+            .map(SubjectAltName::from_general_name)
+            .collect();
         let basic_constraints = match tbs.get_extension::<BasicConstraints>() {
             Ok(bc) => bc.map(|(_, bc)| bc),
             Err(e) => return Err(malformed(format!("basicConstraints: {e}"))),
@@ -170,6 +171,7 @@ impl Certificate {
             not_after: to_unix(validity.not_after.to_unix_duration()),
             basic_constraints,
             sans,
+            general_names,
             der: CertificateDer::from(der.to_vec()),
             parsed,
         })))
@@ -222,6 +224,61 @@ impl Certificate {
     /// Every subject alternative name, in certificate order.
     pub fn sans(&self) -> &[SubjectAltName] {
         &self.0.sans
+    }
+
+    /// The subjectAltName entries as parsed (empty without the extension).
+    pub(crate) fn general_names(&self) -> &[x509_cert::ext::pkix::name::GeneralName] {
+        &self.0.general_names
+    }
+
+    /// Whether the certificate is valid for the peer name `name` of `kind`, judged by its
+    /// subjectAltName entries only (never the CN): a DNS name with rustls-webpki's rules
+    /// (ASCII case-insensitive, `*` only as a whole leftmost label), an IP address by value
+    /// (any text form of the address), an email address against the rfc822Name entries (the
+    /// local part exactly, the domain case-insensitively). Other kinds are never valid.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use mtls_cert::SanKind;
+    /// let key = rcgen::KeyPair::generate()?;
+    /// let mut params = rcgen::CertificateParams::new(vec!["*.example.test".into()])?;
+    /// params.subject_alt_names.push(rcgen::SanType::IpAddress("2001:db8::1".parse()?));
+    /// params.distinguished_name.push(rcgen::DnType::CommonName, "not.a.san.test");
+    /// let cert = mtls_cert::Certificate::from_der(params.self_signed(&key)?.der())?;
+    /// assert!(cert.is_valid_for(SanKind::Dns, "API.example.test"));
+    /// assert!(cert.is_valid_for(SanKind::Ip, "2001:0db8:0:0:0:0:0:1"));
+    /// assert!(!cert.is_valid_for(SanKind::Dns, "not.a.san.test"));
+    /// # Ok(()) }
+    /// ```
+    pub fn is_valid_for(&self, kind: SanKind, name: &str) -> bool {
+        let server_name = match kind {
+            SanKind::Dns => match pki_types::ServerName::try_from(name) {
+                Ok(n @ pki_types::ServerName::DnsName(_)) => n,
+                _ => return false,
+            },
+            SanKind::Ip => match name.parse::<std::net::IpAddr>() {
+                Ok(ip) => pki_types::ServerName::IpAddress(ip.into()),
+                Err(_) => return false,
+            },
+            SanKind::Email => return self.has_email(name),
+            _ => return false,
+        };
+        webpki::EndEntityCert::try_from(self.der())
+            .is_ok_and(|ee| ee.verify_is_valid_for_subject_name(&server_name).is_ok())
+    }
+
+    /// Whether an rfc822Name entry is the address `email`.
+    fn has_email(&self, email: &str) -> bool {
+        let Some((local, domain)) = email.rsplit_once('@') else {
+            return false;
+        };
+        self.0.general_names.iter().any(|n| match n {
+            x509_cert::ext::pkix::name::GeneralName::Rfc822Name(s) => s
+                .as_str()
+                .rsplit_once('@')
+                .is_some_and(|(l, d)| l == local && d.eq_ignore_ascii_case(domain)),
+            _ => false,
+        })
     }
 
     /// The names Kong matches consumers on, in order: every SAN's text (certificate order,

@@ -1,37 +1,27 @@
-//! RFC 5280 and OpenSSL rules that rustls-webpki does not check, applied to a candidate
-//! path (leaf first, anchor last) before it is accepted.
-//!
-//! webpki keeps only the subject, key and name constraints of a trust anchor, and ignores
-//! the keyUsage extension entirely. These checks close those gaps:
+//! The rules applied to a complete candidate path (leaf first, anchor last) before it is
+//! accepted, beyond what path building checked of each certificate on the way
+//! ([`crate::path::check_independent`]: validity, cA, EKU, the parser's strictness):
 //! - the anchor must be within its validity period (OpenSSL refuses an expired root);
-//! - the anchor must be a CA (basicConstraints cA, or a version 1 certificate), must not
-//!   carry a critical extension this crate does not process, and its pathLenConstraint
-//!   bounds the intermediates below it;
+//! - the anchor must be a CA (basicConstraints cA, or a version 1 certificate) and must not
+//!   carry a critical extension this crate does not process;
 //! - every issuer with a keyUsage extension must assert keyCertSign;
-//! - when EKU checking is on, a leaf with a keyUsage extension must allow a TLS use of its key.
+//! - every issuer's pathLenConstraint, the anchor's included, bounds the intermediates below
+//!   it that are not self-issued;
+//! - when EKU checking is on, a leaf with a keyUsage extension must allow a TLS use of its key;
+//! - the name constraints of every issuer ([`crate::name_constraints`]);
+//! - with `strict`, the RFC 5280 profile rules of [`crate::strict`].
 
-use const_oid::ObjectIdentifier;
-use const_oid::db::rfc5280 as oids;
 use pki_types::UnixTime;
 use x509_cert::certificate::Version;
 use x509_cert::ext::pkix::KeyUsage;
 
 use crate::certificate::{Certificate, rfc3339};
 use crate::error::ValidationError;
-use crate::validate::{Purpose, ValidationOptions, what};
-
-/// Extensions whose semantics the validator (webpki plus this module) processes.
-const PROCESSED: &[ObjectIdentifier] = &[
-    oids::ID_CE_BASIC_CONSTRAINTS,
-    oids::ID_CE_KEY_USAGE,
-    oids::ID_CE_EXT_KEY_USAGE,
-    oids::ID_CE_SUBJECT_ALT_NAME,
-    oids::ID_CE_NAME_CONSTRAINTS,
-    oids::ID_CE_SUBJECT_KEY_IDENTIFIER,
-    oids::ID_CE_AUTHORITY_KEY_IDENTIFIER,
-    oids::ID_CE_CRL_DISTRIBUTION_POINTS,
-    oids::ID_PE_AUTHORITY_INFO_ACCESS,
-];
+use crate::extensions::is_processed;
+use crate::limits::MAX_NAME_CONSTRAINT_COMPARISONS;
+use crate::name_constraints::{self, Refusal};
+use crate::options::{Purpose, ValidationOptions, what};
+use crate::path::Node;
 
 fn key_usage(cert: &Certificate) -> Result<Option<KeyUsage>, String> {
     cert.x509()
@@ -78,7 +68,7 @@ fn check_anchor(
         });
     }
     for ext in tbs.extensions().map(|e| e.as_slice()).unwrap_or(&[]) {
-        if ext.critical && !PROCESSED.contains(&ext.extn_id) {
+        if ext.critical && !is_processed(&ext.extn_id) {
             return Err(ValidationError::UnsupportedCriticalExtension {
                 what: what(index, len),
                 subject: anchor.subject_dn().to_owned(),
@@ -89,20 +79,24 @@ fn check_anchor(
     Ok(())
 }
 
-/// Applies the checks to `path` (leaf first, anchor last).
+/// Applies the checks to `path` (leaf first, anchor last). `budget` bounds the name
+/// constraint comparisons of the whole validation.
 pub(crate) fn check_path(
-    path: &[Certificate],
+    path: &[&Node],
     options: &ValidationOptions,
     at: UnixTime,
+    budget: &mut name_constraints::Budget,
 ) -> Result<(), ValidationError> {
     let len = path.len();
     let Some(anchor) = path.last() else {
         return Ok(());
     };
-    check_anchor(anchor, len - 1, len, at)?;
+    check_anchor(anchor.cert(), len - 1, len, at)?;
+    let certs: Vec<&Certificate> = path.iter().map(|n| n.cert()).collect();
+    let self_issued: Vec<bool> = path.iter().map(|n| n.is_self_issued()).collect();
 
     // Issuers (every certificate but the leaf) must allow certificate signing.
-    for (i, cert) in path.iter().enumerate().skip(1) {
+    for (i, cert) in certs.iter().enumerate().skip(1) {
         let ku = key_usage(cert).map_err(|e| rule(i, len, cert, e))?;
         if ku.is_some_and(|ku| !ku.key_cert_sign()) {
             return Err(ValidationError::KeyUsage {
@@ -113,39 +107,56 @@ pub(crate) fn check_path(
         }
     }
 
-    // The anchor's pathLenConstraint bounds the non-self-issued intermediates below it.
-    if let Some(max) = anchor.path_len() {
-        let below = path
-            .get(1..len - 1)
-            .unwrap_or(&[])
-            .iter()
-            .filter(|c| !c.is_self_issued())
-            .count();
-        if below > usize::from(max) {
-            return Err(ValidationError::PathLenConstraint);
+    // Each issuer's pathLenConstraint bounds the intermediates below it that are not
+    // self-issued (RFC 5280 section 4.2.1.9); the anchor's too.
+    for (k, cert) in certs.iter().enumerate().skip(1) {
+        if let Some(max) = cert.path_len() {
+            let below = self_issued
+                .get(1..k)
+                .unwrap_or(&[])
+                .iter()
+                .filter(|s| !**s)
+                .count();
+            if below > usize::from(max) {
+                return Err(ValidationError::PathLenConstraint);
+            }
         }
     }
 
     if options.check_eku && len > 1 {
-        let leaf = &path[0];
-        if let Some(ku) = key_usage(leaf).map_err(|e| rule(0, len, leaf, e))? {
-            let allowed = match options.purpose {
-                Purpose::Client => ku.digital_signature() || ku.key_agreement(),
-                Purpose::Server { .. } => {
-                    ku.digital_signature() || ku.key_encipherment() || ku.key_agreement()
-                }
-            };
-            if !allowed {
-                return Err(ValidationError::KeyUsage {
-                    what: "leaf".to_owned(),
-                    subject: leaf.subject_dn().to_owned(),
-                    required: "digitalSignature, keyEncipherment or keyAgreement",
-                });
-            }
-        }
+        check_leaf_key_usage(certs[0], &options.purpose)?;
     }
+    name_constraints::check_path(&certs, &self_issued, budget).map_err(|r| match r {
+        Refusal::Violation => ValidationError::NameConstraint,
+        Refusal::Budget => ValidationError::BudgetExceeded {
+            what: "name constraint comparisons",
+            limit: MAX_NAME_CONSTRAINT_COMPARISONS,
+        },
+    })?;
     if options.strict {
-        crate::strict::check_path(path, &options.purpose)?;
+        crate::strict::check_path(&certs, &options.purpose)?;
     }
     Ok(())
+}
+
+/// A leaf with a keyUsage extension must allow a TLS use of its key.
+fn check_leaf_key_usage(leaf: &Certificate, purpose: &Purpose) -> Result<(), ValidationError> {
+    let Some(ku) = key_usage(leaf).map_err(|e| rule(0, 2, leaf, e))? else {
+        return Ok(());
+    };
+    let allowed = match purpose {
+        Purpose::Client => ku.digital_signature() || ku.key_agreement(),
+        Purpose::Server { .. } | Purpose::ServerAuth => {
+            ku.digital_signature() || ku.key_encipherment() || ku.key_agreement()
+        }
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(ValidationError::KeyUsage {
+            what: "leaf".to_owned(),
+            subject: leaf.subject_dn().to_owned(),
+            required: "digitalSignature, keyEncipherment or keyAgreement",
+        })
+    }
 }

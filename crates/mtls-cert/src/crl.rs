@@ -18,8 +18,9 @@ use crate::ca::CaSet;
 use crate::certificate::{Certificate, rfc3339, serial_hex, to_unix};
 use crate::error::Error;
 use crate::limits::MAX_CRL_SIZE;
+use crate::options::what;
 use crate::signature::verify_signed;
-use crate::validate::{VerifiedChain, what};
+use crate::validate::VerifiedChain;
 
 const CRL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.20");
 const DELTA_CRL_INDICATOR: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.27");
@@ -370,10 +371,14 @@ impl CrlSet {
         issuer: &Certificate,
         at: UnixTime,
     ) -> Result<Option<UnixTime>, String> {
+        // The CRL names the issuer as the certificate does, or as the issuer's certificate
+        // does (path building matched the two with RFC 5280 section 7.1's comparison).
         let issuer_der = cert.issuer_der();
+        let subject_der = issuer.subject_der();
         let mut reason = format!("no CRL from {}", cert.issuer_dn());
         let mut answered = false;
-        for crl in self.0.iter().filter(|c| c.issuer_der == issuer_der) {
+        let named = |c: &&Crl| c.issuer_der == issuer_der || c.issuer_der == subject_der;
+        for crl in self.0.iter().filter(named) {
             if !crl.signed_by(issuer) {
                 reason = format!("the CRL from {} is not signed by the issuer", crl.issuer_dn);
                 continue;

@@ -161,13 +161,13 @@ pub enum ValidationError {
     /// A signature in the path does not verify.
     #[error("certificate signature failure: {detail}")]
     BadSignature {
-        /// What webpki reported.
+        /// Which certificate and which key.
         detail: String,
     },
     /// A signature algorithm in the path is not supported.
     #[error("unsupported signature algorithm: {detail}")]
     UnsupportedSignatureAlgorithm {
-        /// What webpki reported.
+        /// Which certificate and which key.
         detail: String,
     },
     /// The leaf's extended key usage does not allow the purpose.
@@ -249,7 +249,7 @@ pub enum ValidationError {
         /// The extension's OID.
         oid: String,
     },
-    /// A certificate breaks an RFC 5280 rule that webpki leaves unchecked.
+    /// A certificate breaks an RFC 5280 rule (or the strict profile's).
     #[error("{what} ({subject}) is invalid: {rule}")]
     Rfc5280 {
         /// `leaf`, `intermediate N` or `CA`.
@@ -259,7 +259,16 @@ pub enum ValidationError {
         /// The rule broken.
         rule: String,
     },
-    /// Any other reason webpki gives.
+    /// Path building gave up: a budget of [`crate::limits`] ran out before a path was found.
+    #[error("path building gave up after {limit} {what}")]
+    BudgetExceeded {
+        /// What ran out (`signature checks`, `path-building steps`, `name constraint
+        /// comparisons`).
+        what: &'static str,
+        /// The budget.
+        limit: usize,
+    },
+    /// Any other reason.
     #[error("certificate verify failed: {detail}")]
     Other {
         /// What webpki reported.
@@ -295,6 +304,7 @@ impl ValidationError {
                 "unsupported_critical_extension"
             }
             ValidationError::Rfc5280 { .. } => "rfc5280",
+            ValidationError::BudgetExceeded { .. } => "budget_exceeded",
             ValidationError::Other { .. } => "other",
         }
     }

@@ -10,9 +10,11 @@
 //! - [`parse_pem`], [`parse_any`]: PEM (one or many CERTIFICATE blocks) and DER input.
 //! - [`CaCertificate`], [`CaSet`]: Kong's `ca_certificates` entities, with its creation checks
 //!   and messages, and the set a plugin trusts.
-//! - [`validate_chain`]: path validation on rustls-webpki plus the checks webpki leaves out
-//!   (anchor validity and basicConstraints, keyUsage, depth), returning a [`VerifiedChain`]
-//!   or a [`ValidationError`] that says precisely why.
+//! - [`validate_chain`]: RFC 5280 path validation over a pool of untrusted intermediates (any
+//!   order, extras allowed), with rustls-webpki's parser and signature algorithms: anchor
+//!   validity and basicConstraints, keyUsage, depth, self-issued intermediates as RFC 5280
+//!   treats them, every name-constraint form; a [`VerifiedChain`] or a [`ValidationError`]
+//!   that says precisely why.
 //! - [`CrlSet`]: CRLs verified once at load, answering Good / Revoked / Unknown.
 //! - [`OcspQuery`]: OCSP requests and full response verification (issuer or delegated
 //!   responder signature, CertID, freshness, nonce), sans IO; [`ocsp_responder_uri`] and
@@ -60,9 +62,15 @@ mod certificate;
 mod checks;
 mod crl;
 mod error;
+mod extensions;
+mod host_names;
 pub mod limits;
 pub mod name;
+mod name_constraints;
+mod name_match;
 mod ocsp;
+mod options;
+mod path;
 mod pem;
 mod san;
 mod signature;
@@ -79,9 +87,10 @@ pub use ocsp::{
     MAX_OCSP_NONCE_SIZE, MAX_OCSP_RESPONSE_SIZE, OCSP_CLOCK_SKEW, OcspAnswer, OcspError, OcspQuery,
     OcspStatus, RevocationReason, build_ocsp_request, verify_ocsp_response,
 };
+pub use options::{Purpose, ValidationOptions};
 pub use pem::{parse_any, parse_pem};
 pub use san::{SanKind, SubjectAltName};
-pub use validate::{Purpose, ValidationOptions, VerifiedChain, validate_chain};
+pub use validate::{VerifiedChain, validate_chain};
 
 /// Re-exported so callers can name times and DER without adding the crate themselves.
 pub use pki_types;

@@ -108,7 +108,7 @@ pub fn short_name(oid: &ObjectIdentifier) -> Option<&'static str> {
 }
 
 /// How a string's bytes map to characters, as OpenSSL's `tag2nbyte` table says.
-enum StringKind {
+pub(crate) enum StringKind {
     Utf8,
     /// One byte per character, read as Latin-1 (Printable, IA5, T61, Numeric, Visible, times).
     Byte,
@@ -118,7 +118,7 @@ enum StringKind {
     Universal,
 }
 
-fn string_kind(tag: Tag) -> Option<StringKind> {
+pub(crate) fn string_kind(tag: Tag) -> Option<StringKind> {
     match tag {
         Tag::Utf8String => Some(StringKind::Utf8),
         Tag::NumericString
@@ -137,7 +137,7 @@ fn string_kind(tag: Tag) -> Option<StringKind> {
 }
 
 /// Decodes a string value to characters; `None` when the bytes do not fit the string type.
-fn decode_chars(kind: StringKind, bytes: &[u8]) -> Option<String> {
+pub(crate) fn decode_chars(kind: StringKind, bytes: &[u8]) -> Option<String> {
     match kind {
         StringKind::Utf8 => std::str::from_utf8(bytes).ok().map(str::to_owned),
         StringKind::Byte => Some(bytes.iter().map(|&b| char::from(b)).collect()),

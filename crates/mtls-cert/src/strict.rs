@@ -12,10 +12,12 @@ use x509_cert::ext::pkix::{
     SubjectKeyIdentifier,
 };
 
+use crate::SanKind;
 use crate::certificate::Certificate;
 use crate::error::ValidationError;
+use crate::host_names::{Host, host_of};
+use crate::options::{Purpose, what};
 use crate::signature::{split_spki, tlv};
-use crate::validate::{Purpose, what};
 
 const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 const RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
@@ -142,6 +144,8 @@ fn check_one(
                 }
             }
         }
+        // A trust anchor is taken as configured, AKI or not (x509-limbo's cve-2024-0567
+        // trusts a cross-signed root without one).
         None if !self_issued && !is_anchor => {
             return Err("authorityKeyIdentifier missing (RFC 5280 4.2.1.1)".into());
         }
@@ -215,18 +219,50 @@ fn check_one(
             .map_err(|e| format!("authorityInfoAccess: {e}"))?;
     }
 
-    if index == 0 && matches!(purpose, Purpose::Server { .. }) {
+    if index == 0 && purpose.is_server() {
         for san in cert.sans() {
-            if san.kind == crate::SanKind::Dns && !is_ldh_dns(&san.value) {
+            if san.kind == SanKind::Dns && !is_ldh_dns(&san.value) {
                 return Err(format!("dNSName {:?} is not a valid host name", san.value));
             }
+        }
+        check_cn_copied(cert)?;
+    }
+    Ok(())
+}
+
+/// CA/Browser Forum BR 7.1.4.3, for a server leaf: a CN that names the host or address of a
+/// dNSName or iPAddress SAN must be a character-for-character copy of it (an address in its
+/// canonical text: IPv4 dotted decimal, IPv6 as RFC 5952 writes it). A CN that names no SAN
+/// at all is tolerated: RFC 5280 sets no such rule, and x509-limbo's own RFC 5280 cases carry
+/// such CNs.
+fn check_cn_copied(cert: &Certificate) -> Result<(), String> {
+    let hosts: Vec<(&str, Option<Host>)> = cert
+        .sans()
+        .iter()
+        .filter(|s| matches!(s.kind, SanKind::Dns | SanKind::Ip))
+        .map(|s| (s.value.as_str(), host_of(&s.value)))
+        .collect();
+    let subject = cert.x509().tbs_certificate().subject();
+    for attr in crate::name::attributes(subject) {
+        if attr.key != "CN" || hosts.iter().any(|(text, _)| *text == attr.value) {
+            continue;
+        }
+        let Some(named) = host_of(&attr.value) else {
+            continue;
+        };
+        if let Some((text, _)) = hosts.iter().find(|(_, h)| h.as_ref() == Some(&named)) {
+            return Err(format!(
+                "CN {:?} names the SAN {text} but is not a copy of it (CA/Browser Forum BR \
+                 7.1.4.3)",
+                attr.value
+            ));
         }
     }
     Ok(())
 }
 
 /// Applies the strict profile to every certificate of `path` (leaf first, anchor last).
-pub(crate) fn check_path(path: &[Certificate], purpose: &Purpose) -> Result<(), ValidationError> {
+pub(crate) fn check_path(path: &[&Certificate], purpose: &Purpose) -> Result<(), ValidationError> {
     let len = path.len();
     for (i, cert) in path.iter().enumerate() {
         check_one(cert, i, len, purpose).map_err(|rule| ValidationError::Rfc5280 {

@@ -246,7 +246,7 @@ fn garbage_and_limits_never_panic() {
     let leaf = cn_only_leaf(&root);
     let err = validate_chain(&[leaf.der(), junk], &set, &client(), now()).unwrap_err();
     assert!(err.to_string().contains("certificate 1"), "{err}");
-    let many = vec![leaf.der(); 17];
+    let many = vec![leaf.der(); mtls_cert::limits::MAX_CERTIFICATES + 1];
     assert_eq!(
         validate_chain(&many, &set, &client(), now())
             .unwrap_err()

@@ -65,8 +65,9 @@ impl ClientCertVerifier for DeferredChainVerifier {
         intermediates: &[CertificateDer<'_>],
         _now: UnixTime,
     ) -> Result<ClientCertVerified, Error> {
-        // Well-formedness only: the chain is judged per request, per route.
-        if intermediates.len() + 1 > mtls_cert::limits::MAX_CERTIFICATES {
+        // Well-formedness only: the chain is judged per request, per route. The handshake
+        // keeps its own, lower cap (see `MAX_HANDSHAKE_CERTIFICATES` for why).
+        if intermediates.len() + 1 > mtls_cert::limits::MAX_HANDSHAKE_CERTIFICATES {
             return Err(Error::InvalidCertificate(
                 rustls::CertificateError::BadEncoding,
             ));

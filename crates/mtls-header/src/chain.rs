@@ -1,5 +1,5 @@
-//! The result of a decode: [`ForwardedChain`], the leaf and its intermediates in leaf-to-root
-//! order, every certificate checked for strict DER and parsed.
+//! The result of a decode: [`ForwardedChain`], the leaf and the other certificates the proxy
+//! forwarded (a pool, decision 18), every certificate checked for strict DER and parsed.
 
 use mtls_cert::Certificate;
 use mtls_cert::pki_types::CertificateDer;
@@ -8,10 +8,12 @@ use crate::HeaderFormat;
 use crate::error::HeaderError;
 use crate::hygiene::check_der_framing;
 
-/// A client certificate chain read from a header: the leaf first, then the intermediates
-/// towards the root, in the order the proxy sent them. Each certificate is strict DER (minimal
-/// lengths, no trailing bytes) and parses as X.509; each one was issued (by name) by the next,
-/// and the leaf is not a CA.
+/// A client certificate chain read from a header: the leaf first, then the other certificates
+/// in the order the proxy sent them. Those are a pool of untrusted intermediates, as TLS 1.3,
+/// OpenSSL and Kong treat the certificates after the leaf: any order, extras allowed (a root,
+/// a cross-signed copy, an unrelated certificate). Path building (`mtls_cert::validate_chain`)
+/// picks what it needs. Each certificate is strict DER (minimal lengths, no trailing bytes)
+/// and parses as X.509, and the leaf is not a CA.
 ///
 /// Decoding proves nothing about the chain's validity: the gateway still validates it
 /// (`mtls_cert::validate_chain`) unless it trusts the proxy to have done so.
@@ -33,7 +35,8 @@ impl ForwardedChain {
         &self.certificates[0]
     }
 
-    /// The intermediates, leaf-to-root (may include the root when the proxy sent it).
+    /// The certificates after the leaf, as sent: untrusted intermediates in any order (may
+    /// include the root, or certificates no path uses).
     pub fn intermediates(&self) -> &[Certificate] {
         &self.certificates[1..]
     }
@@ -81,18 +84,6 @@ impl ForwardedChain {
                 format,
                 subject: leaf.subject_dn().to_owned(),
             });
-        }
-        for (index, pair) in certificates.windows(2).enumerate() {
-            if let [child, parent] = pair
-                && child.issuer_der() != parent.subject_der()
-            {
-                return Err(HeaderError::ChainOrder {
-                    format,
-                    index,
-                    issuer_named: child.issuer_dn().to_owned(),
-                    issuer_found: parent.subject_dn().to_owned(),
-                });
-            }
         }
         Ok(Self {
             format,

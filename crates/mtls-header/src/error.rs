@@ -341,23 +341,6 @@ pub enum HeaderError {
         /// What the X.509 parser said (it names the certificate's position).
         source: mtls_cert::Error,
     },
-    /// Certificate `index + 1` is not the issuer of certificate `index` (its subject differs
-    /// from the issuer named): a reversed or unrelated chain, which is refused rather than
-    /// reordered.
-    #[error(
-        "{format}: certificate {} ({issuer_found}) did not issue certificate {index} (issuer {issuer_named})",
-        index + 1
-    )]
-    ChainOrder {
-        /// The format.
-        format: HeaderFormat,
-        /// The certificate whose issuer does not follow it.
-        index: usize,
-        /// The issuer it names (RFC 2253).
-        issuer_named: String,
-        /// The subject of the certificate that follows it (RFC 2253).
-        issuer_found: String,
-    },
     /// The leaf is a CA certificate.
     #[error("{format}: the leaf ({subject}) is a CA certificate")]
     LeafIsCa {
@@ -458,7 +441,6 @@ impl HeaderError {
             Self::WrongPemLabel { .. } => "wrong_pem_label",
             Self::Der { .. } => "der",
             Self::Certificate { .. } => "certificate",
-            Self::ChainOrder { .. } => "chain_order",
             Self::LeafIsCa { .. } => "leaf_is_ca",
             Self::StructuredField { .. } => "structured_field",
             Self::NotByteSequence { .. } => "not_byte_sequence",

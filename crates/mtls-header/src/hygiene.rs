@@ -12,7 +12,7 @@ use crate::error::{DerProblem, HeaderError};
 /// ```
 /// let limits = mtls_header::Limits::default().with_max_value_len(16 * 1024);
 /// assert_eq!(limits.max_value_len(), 16 * 1024);
-/// assert_eq!(limits.max_certificates(), 16);
+/// assert_eq!(limits.max_certificates(), 64);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -39,8 +39,10 @@ impl Limits {
         self.max_value_len
     }
 
-    /// Most certificates in one chain (leaf included). Default 16
-    /// ([`mtls_cert::limits::MAX_CERTIFICATES`]).
+    /// Most certificates in one chain (leaf included). Default 64
+    /// ([`mtls_cert::limits::MAX_CERTIFICATES`]): a proxy forwards the pool it was given,
+    /// and path building is bounded by its signature budget, not by this count. The TLS
+    /// handshake keeps a lower cap ([`mtls_cert::limits::MAX_HANDSHAKE_CERTIFICATES`]).
     pub fn max_certificates(&self) -> usize {
         self.max_certificates
     }

@@ -10,8 +10,8 @@
 //! chain exists: it checks that the directly connected peer may send the header at all
 //! (`secure_source`, [`TrustedIps`]), finds the configured header (exact name, one field line,
 //! alias spellings refused), applies the hygiene rules ([`Limits`]), and decodes it with the
-//! configured [`HeaderFormat`] into a [`ForwardedChain`] (leaf + intermediates, leaf-to-root,
-//! each strict DER and parsed by `mtls-cert`). Chain validation, consumer matching and the
+//! configured [`HeaderFormat`] into a [`ForwardedChain`] (the leaf, then a pool of untrusted
+//! intermediates in any order, each strict DER and parsed by `mtls-cert`). Chain validation, consumer matching and the
 //! upstream headers are done next by `mtls-cert` and `mtls-consumer`; the gateway wires
 //! hyper's `HeaderMap` to the [`Headers`] trait. Like the other core crates it is sans-IO: no
 //! sockets, no runtime, plain data in and out.

@@ -2,7 +2,7 @@
 //! base64 DER of each certificate the client sent, leaf first, joined by `,` with no space.
 //!
 //! Accepted: 1..n strict RFC 4648 section 4 base64 items (standard alphabet, padded), each
-//! one strict DER certificate, each issued by the next; the leaf is not a CA.
+//! one strict DER certificate; the leaf is not a CA; the others a pool in any order.
 //!
 //! Absent: an empty value.
 //!

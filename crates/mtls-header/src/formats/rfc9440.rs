@@ -7,7 +7,8 @@
 //! bits accepted as RFC 9651 section 4.2.7 asks; `Client-Cert-Chain` an RFC 9651 List of Byte
 //! Sequences in TLS order (leaf first), on one or more field lines, whose certificates become
 //! the intermediates. A chain that starts with the leaf itself (the RFC leaves it open) has
-//! that copy dropped. Each certificate strict DER, each issued by the next.
+//! that copy dropped. Each certificate strict DER. The chain is a pool: any order, extras
+//! allowed, a root alone accepted (decision 18).
 //!
 //! Absent: `Client-Cert` missing or empty (Cloudflare and Google send empty fields when there
 //! is no certificate or it is too large). An empty `Client-Cert-Chain` means no intermediates.
@@ -15,7 +16,7 @@
 //! Refused: `Client-Cert` on two field lines, a List where an Item is required, Strings,
 //! Tokens and other non-Byte-Sequence items, inner lists, base64url or any character outside
 //! the base64 alphabet (PEM inside colons), missing colons, trailing commas and empty list
-//! members, `Client-Cert-Chain` without `Client-Cert`, a reversed chain.
+//! members, `Client-Cert-Chain` without `Client-Cert`, a leaf that is a CA.
 
 use base64::Engine as _;
 use base64::alphabet;

@@ -12,7 +12,8 @@
 //!
 //! Refused: `%` without two hex digits, double encoding (`%250A` leaves `%0A` in the PEM),
 //! any text before, between or after the blocks, other labels (`X509 CERTIFICATE`), no block
-//! at all (Kong: "TLS certificate failed verification"), a reversed chain.
+//! at all (Kong: "TLS certificate failed verification"), a leaf that is a CA. The blocks after
+//! the leaf are a pool in any order (decision 18).
 
 use std::borrow::Cow;
 
