@@ -5,10 +5,9 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use mtls_gateway::path::{escape, normalize};
-use mtls_gateway::router::{
-    PathHandling, RequestInfo, RequestProtocol, RouteMatch, Router, upstream_path,
-};
+use mtls_gateway::{RequestInfo, RequestProtocol, RouteMatch, Router, upstream_path};
+use mtls_kong_config::PathHandling;
+use mtls_kong_config::path::{escape, normalize};
 
 static ROUTER: LazyLock<Router> = LazyLock::new(|| {
     let route = |path: &str, strip| RouteMatch {

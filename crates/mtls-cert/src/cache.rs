@@ -9,6 +9,7 @@
 
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use pki_types::{CertificateDer, UnixTime};
@@ -45,6 +46,8 @@ pub struct ValidationCache {
     entries: Cache<Key, Arc<Entry>>,
     ttl: Duration,
     hasher: RandomState,
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 impl std::fmt::Debug for ValidationCache {
@@ -63,7 +66,19 @@ impl ValidationCache {
             entries: Cache::new(capacity.max(1)),
             ttl,
             hasher: RandomState::new(),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
+    }
+
+    /// How many validations were answered from the cache.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    /// How many validations had to validate the path.
+    pub fn misses(&self) -> u64 {
+        self.misses.load(Ordering::Relaxed)
     }
 
     /// How many results are held.
@@ -107,8 +122,17 @@ impl ValidationCache {
         options: &ValidationOptions,
         at: UnixTime,
     ) -> Option<VerifiedChain> {
-        let key = self.key(presented, cas, options);
-        let entry = self.entries.get(&key)?;
+        self.get_keyed(&self.key(presented, cas, options), presented, options, at)
+    }
+
+    fn get_keyed(
+        &self,
+        key: &Key,
+        presented: &[CertificateDer<'_>],
+        options: &ValidationOptions,
+        at: UnixTime,
+    ) -> Option<VerifiedChain> {
+        let entry = self.entries.get(key)?;
         let same_chain = entry.chain.len() == presented.len()
             && entry
                 .chain
@@ -119,7 +143,7 @@ impl ValidationCache {
             return None;
         }
         if at < entry.valid_from || at > entry.valid_until {
-            self.entries.remove(&key);
+            self.entries.remove(key);
             return None;
         }
         Some(entry.result.clone())
@@ -135,9 +159,13 @@ impl ValidationCache {
         options: &ValidationOptions,
         at: UnixTime,
     ) -> Result<VerifiedChain, ValidationError> {
-        if let Some(hit) = self.get(presented, cas, options, at) {
+        // The key is computed once, for the lookup and the insertion.
+        let key = self.key(presented, cas, options);
+        if let Some(hit) = self.get_keyed(&key, presented, options, at) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(hit);
         }
+        self.misses.fetch_add(1, Ordering::Relaxed);
         let result = validate_chain(presented, cas, options, at)?;
         let ttl_end =
             UnixTime::since_unix_epoch(Duration::from_secs(at.as_secs()).saturating_add(self.ttl));
@@ -148,8 +176,7 @@ impl ValidationCache {
             valid_until: ttl_end.min(result.not_after()),
             result: result.clone(),
         };
-        self.entries
-            .insert(self.key(presented, cas, options), Arc::new(entry));
+        self.entries.insert(key, Arc::new(entry));
         Ok(result)
     }
 }

@@ -92,12 +92,14 @@ mod snapshot;
 mod upstream;
 
 pub use compile::{
-    CompileError, CompileOptions, SharedConsumerStore, Timeouts, Upstream, UpstreamProtocol,
+    CompileError, CompileOptions, RouteInfo, SharedConsumerStore, Timeouts, Upstream,
+    UpstreamProtocol,
 };
 pub use decision::{Allow, Answers, Needs};
 pub use driver::drive;
 pub use error::TlsError;
 pub use handshake::{ClientAuth, HandshakeConfigs, Selected};
+pub use mtls_consumer::Consumer;
 pub use plan::head::{HeadError, RequestHost};
 pub use plan::{
     Connection, Pending, Plan, RequestHead, Respond, TlsInfo, UpstreamPlan, strip_hop_by_hop,
@@ -113,7 +115,7 @@ pub use router::{
     https_location, is_grpc_content_type, is_websocket_upgrade, split_host_port, upstream_path,
 };
 pub use server_certs::ServerCertificates;
-pub use snapshot::{Prepared, Snapshot, SnapshotHandle};
+pub use snapshot::{CacheStats, Prepared, Snapshot, SnapshotHandle};
 pub use upstream::UpstreamTls;
 
 /// Kong's request-path normalisation (decision 13) and escaping, as routing uses them.

@@ -15,6 +15,21 @@ use crate::decision::Decider;
 use crate::handshake::HandshakeConfigs;
 use crate::router::Router;
 
+/// What a snapshot's caches did ([`Snapshot::cache_stats`]). Validation counts start at 0
+/// with each snapshot; the revocation caches outlive reloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct CacheStats {
+    /// Chain validations answered from the validation cache.
+    pub validation_hits: u64,
+    /// Chain validations that validated the path.
+    pub validation_misses: u64,
+    /// Revocation answers held.
+    pub revocation_answers: usize,
+    /// Fetched CRLs held.
+    pub revocation_crls: usize,
+}
+
 /// One compiled configuration: everything a handshake or a request needs, immutable. Built by
 /// [`Snapshot::compile`]; asked for each request's [`Plan`](crate::Plan) with
 /// [`Snapshot::plan`].
@@ -57,6 +72,18 @@ impl Snapshot {
     /// The per-ClientHello server configurations.
     pub fn handshake(&self) -> &HandshakeConfigs {
         &self.handshake
+    }
+
+    /// What the snapshot's caches did: for `/metrics`.
+    pub fn cache_stats(&self) -> CacheStats {
+        let (validation_hits, validation_misses) = self.decider.validation_stats();
+        let revocation = self.decider.revocation();
+        CacheStats {
+            validation_hits,
+            validation_misses,
+            revocation_answers: revocation.cached_answers(),
+            revocation_crls: revocation.cached_crls(),
+        }
     }
 
     /// The router (for embedders routing themselves, and diagnostics).

@@ -132,7 +132,8 @@ fn kong_mtls_example_end_to_end_and_reload() {
     // The built-in router finds the route (paths [/mtls], snis, https), mtls-auth the consumer.
     match snapshot.plan(&conn, &head, UnixTime::now()) {
         Plan::Proxy(proxy) => {
-            assert_eq!(&*proxy.route, "example-route");
+            assert_eq!(&*proxy.route.label, "example-route");
+            assert_eq!(proxy.route.plugins, ["mtls-auth"]);
             assert_eq!(
                 proxy.allow.consumer.as_ref().unwrap().username(),
                 Some("kongclient")

@@ -12,6 +12,7 @@ mod routes;
 mod upstreams;
 
 pub(crate) use routes::CompiledRoute;
+pub use routes::RouteInfo;
 pub use upstreams::{Timeouts, Upstream, UpstreamProtocol};
 
 use std::collections::HashMap;

@@ -13,12 +13,24 @@ use super::{CompileError, Upstream};
 use crate::decision::RoutePlugins;
 use crate::router::RouteMatch;
 
+/// What a plan says about the route that served (or refused) a request: for logs and
+/// diagnostics. The route is never looked up again by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteInfo {
+    /// The route's id.
+    pub id: Uuid,
+    /// The route's name, or its id.
+    pub label: Arc<str>,
+    /// The service's name, or its id, if the route has a service.
+    pub service: Option<Arc<str>>,
+    /// The plugins that apply to the route, in Kong's priority order.
+    pub plugins: Vec<&'static str>,
+}
+
 /// One route, compiled; the router's answers are positions into a list of these.
 #[derive(Debug)]
 pub(crate) struct CompiledRoute {
-    pub(crate) id: Uuid,
-    /// The route's name, or its id: for logs.
-    pub(crate) label: Arc<str>,
+    pub(crate) info: Arc<RouteInfo>,
     /// The service, if the route has one.
     pub(crate) upstream: Option<Arc<Upstream>>,
     pub(crate) plugins: Arc<RoutePlugins>,
@@ -50,10 +62,15 @@ pub(super) fn compile(
                 plugins
             }
         };
+        let upstream = route.service.and_then(|s| upstreams.get(&s)).cloned();
         routes.push(CompiledRoute {
-            id: route.id,
-            label: route.label().into(),
-            upstream: route.service.and_then(|s| upstreams.get(&s)).cloned(),
+            info: Arc::new(RouteInfo {
+                id: route.id,
+                label: route.label().into(),
+                service: upstream.as_ref().map(|u| Arc::from(u.label())),
+                plugins: effective.iter().map(|p| p.name()).collect(),
+            }),
+            upstream,
             plugins,
             strip_path: route.strip_path,
             preserve_host: route.preserve_host,

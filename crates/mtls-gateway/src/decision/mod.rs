@@ -300,6 +300,11 @@ impl Decider {
         }
     }
 
+    /// The validation cache's hits and misses.
+    pub(crate) fn validation_stats(&self) -> (u64, u64) {
+        (self.validation_cache.hits(), self.validation_cache.misses())
+    }
+
     /// The revocation checker (shared across snapshots).
     pub(crate) fn revocation(&self) -> &RevocationChecker {
         &self.revocation

@@ -31,9 +31,8 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Uri, Version};
 use mtls_cert::pki_types::{CertificateDer, UnixTime};
 use mtls_kong_config::path::{self, NormalizedPath};
-use uuid::Uuid;
 
-use crate::compile::{CompiledRoute, Upstream, UpstreamProtocol};
+use crate::compile::{CompiledRoute, RouteInfo, Upstream, UpstreamProtocol};
 use crate::decision::{Allow, Answers, Decision, Needs, RequestFacts};
 use crate::handshake::ClientAuth;
 use crate::router::{Hit, NO_ROUTE_BODY, Outcome, Refusal, RequestInfo, RequestProtocol};
@@ -106,10 +105,8 @@ impl Pending {
 /// Where and how to proxy a request.
 #[derive(Debug)]
 pub struct UpstreamPlan {
-    /// The route's id.
-    pub route_id: Uuid,
-    /// The route's name, or its id.
-    pub route: Arc<str>,
+    /// The route that serves the request.
+    pub route: Arc<RouteInfo>,
     /// The service's upstream: address, protocol, TLS, timeouts, retries.
     pub upstream: Arc<Upstream>,
     /// The upstream request target: path (after `strip_path` and `path_handling`, escaped as
@@ -273,7 +270,9 @@ impl Snapshot {
                 ));
             }
             Outcome::Refused { route, refusal } => {
-                return Plan::Respond(self.refused(route, refusal, host_name, req.uri));
+                let mut respond = self.refused(route, refusal, host_name, req.uri);
+                respond.route = self.routes.get(route).map(|r| Arc::clone(&r.info));
+                return Plan::Respond(respond);
             }
         };
         let Some(route) = self.routes.get(hit.route) else {
@@ -292,7 +291,13 @@ impl Snapshot {
             route,
             protocol,
         };
-        self.plan_route(&ctx, &fields, answers, now)
+        match self.plan_route(&ctx, &fields, answers, now) {
+            Plan::Respond(mut respond) => {
+                respond.route = Some(Arc::clone(&route.info));
+                Plan::Respond(respond)
+            }
+            other => other,
+        }
     }
 
     fn plan_route(
@@ -315,7 +320,7 @@ impl Snapshot {
                 "Misdirected Request",
                 format!(
                     "route {} needs a client certificate that this connection's handshake (SNI {:?}) did not ask for",
-                    route.label, tls.sni
+                    route.info.label, tls.sni
                 ),
             ));
         }
@@ -323,7 +328,7 @@ impl Snapshot {
             return Plan::Respond(Respond::message(
                 503,
                 "no Service found with those values",
-                format!("route {} has no service", route.label),
+                format!("route {} has no service", route.info.label),
             ));
         };
         if !upstream.enabled() {
@@ -434,8 +439,7 @@ impl Snapshot {
             _ => upstream.host_header().clone(),
         };
         UpstreamPlan {
-            route_id: route.id,
-            route: Arc::clone(&route.label),
+            route: Arc::clone(&route.info),
             upstream: Arc::clone(upstream),
             path_and_query,
             host,
@@ -448,7 +452,7 @@ impl Snapshot {
 
     /// Kong's answer when the best route does not take the request's protocol.
     fn refused(&self, route: usize, refusal: Refusal, host: &str, uri: &Uri) -> Respond {
-        let label = self.routes.get(route).map_or("?", |r| &*r.label);
+        let label = self.routes.get(route).map_or("?", |r| &*r.info.label);
         let reason = format!("route {label} refuses the request's protocol ({refusal:?})");
         let mut respond = match refusal.message() {
             Some(message) => Respond::message(refusal.status(), message, reason),
@@ -459,6 +463,7 @@ impl Snapshot {
                 body: String::new(),
                 refused_by: None,
                 reason,
+                route: None,
             },
         };
         for (name, value) in refusal.headers() {

@@ -19,6 +19,8 @@ pub struct Respond {
     pub refused_by: Option<&'static str>,
     /// The precise reason, for the log. Never sent to the client.
     pub reason: String,
+    /// The route the request matched, when it matched one.
+    pub route: Option<std::sync::Arc<crate::compile::RouteInfo>>,
 }
 
 /// `{"message":"..."}` with `message` escaped.
@@ -42,6 +44,7 @@ impl Respond {
             body,
             refused_by: None,
             reason: reason.into(),
+            route: None,
         }
     }
 

@@ -84,7 +84,7 @@
 //!   among `uri_captures`; here captures come from the path only.
 //!
 //! ```
-//! use mtls_gateway::router::{Outcome, RequestInfo, RequestProtocol, RouteMatch, Router};
+//! use mtls_gateway::{RequestInfo, RequestProtocol, RouteMatch, Router};
 //! let router = Router::new(vec![
 //!     RouteMatch { paths: vec!["/".into()], ..RouteMatch::default() },
 //!     RouteMatch { paths: vec!["/mtls".into()], ..RouteMatch::default() },
@@ -94,7 +94,7 @@
 //!     protocol: RequestProtocol::Https, http2: false, headers: &no_headers };
 //! assert_eq!(router.route(&req("/mtls/x")).route(), Some(1));
 //! assert_eq!(router.route(&req("/other")).route(), Some(0));
-//! # Ok::<(), mtls_gateway::router::RouterError>(())
+//! # Ok::<(), mtls_gateway::RouterError>(())
 //! ```
 
 mod matchers;

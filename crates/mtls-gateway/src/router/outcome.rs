@@ -189,7 +189,7 @@ impl Refusal {
 /// without its port, and the request target as the client sent it (path and query).
 ///
 /// ```
-/// use mtls_gateway::router::https_location;
+/// use mtls_gateway::https_location;
 /// assert_eq!(https_location("api.example.test", "/a?b=1"), "https://api.example.test/a?b=1");
 /// ```
 pub fn https_location(host: &str, request_target: &str) -> String {

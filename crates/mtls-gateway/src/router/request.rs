@@ -36,7 +36,7 @@ impl RequestProtocol {
     /// The protocol from the request's transport and headers (the table above).
     ///
     /// ```
-    /// use mtls_gateway::router::RequestProtocol;
+    /// use mtls_gateway::RequestProtocol;
     /// let grpc = RequestProtocol::classify(true, Some(b"application/grpc+proto"), None);
     /// assert_eq!(grpc, RequestProtocol::Grpcs);
     /// let ws = RequestProtocol::classify(false, None, Some(b"WebSocket"));
@@ -100,7 +100,7 @@ pub fn is_websocket_upgrade(upgrade: &[u8]) -> bool {
 /// removed.
 ///
 /// ```
-/// use mtls_gateway::router::split_host_port;
+/// use mtls_gateway::split_host_port;
 /// assert_eq!(split_host_port("example.com:8000"), ("example.com", Some(8000)));
 /// assert_eq!(split_host_port("[::1]:8443"), ("::1", Some(8443)));
 /// assert_eq!(split_host_port("::1"), ("::1", None));
@@ -133,7 +133,7 @@ pub fn split_host_port(value: &str) -> (&str, Option<u16>) {
 /// A request as the router sees it. Everything is borrowed: building one allocates nothing.
 ///
 /// ```
-/// use mtls_gateway::router::{RequestInfo, RequestProtocol};
+/// use mtls_gateway::{RequestInfo, RequestProtocol};
 /// let headers = [("x-version", "v2")];
 /// let req = RequestInfo {
 ///     host: "api.example.test",

@@ -11,7 +11,7 @@ pub const REDIRECT_STATUS_CODES: [u16; 5] = [426, 301, 302, 307, 308];
 /// What a route matches on, with Kong's field names. Unset (empty) fields match anything.
 ///
 /// ```
-/// use mtls_gateway::router::RouteMatch;
+/// use mtls_gateway::RouteMatch;
 /// let route = RouteMatch {
 ///     hosts: vec!["api.example.test:8443".into()],
 ///     paths: vec![r"~/orders/(?<id>\d+)$".into()],

@@ -25,7 +25,8 @@ fn sanitize_postfix(postfix: &str) -> &str {
 /// the route's path matched (a regex's whole match included). The query is not part of it.
 ///
 /// ```
-/// use mtls_gateway::router::{PathHandling, RequestInfo, RequestProtocol, RouteMatch, Router, upstream_path};
+/// use mtls_gateway::{RequestInfo, RequestProtocol, RouteMatch, Router, upstream_path};
+/// use mtls_kong_config::PathHandling;
 /// let router = Router::new(vec![RouteMatch { paths: vec![r"~/users/\d+".into()], ..RouteMatch::default() }])?;
 /// let no_headers: [(&str, &str); 0] = [];
 /// let req = RequestInfo { host: "a.test", port: 443, path: "/users/7/profile", method: "GET",
@@ -33,7 +34,7 @@ fn sanitize_postfix(postfix: &str) -> &str {
 /// let hit = router.route(&req).hit().cloned().expect("a route");
 /// assert_eq!(upstream_path(Some("/svc"), &hit, req.path, true, PathHandling::V0), "/svc/profile");
 /// assert_eq!(upstream_path(Some("/svc"), &hit, req.path, false, PathHandling::V0), "/svc/users/7/profile");
-/// # Ok::<(), mtls_gateway::router::RouterError>(())
+/// # Ok::<(), mtls_gateway::RouterError>(())
 /// ```
 pub fn upstream_path(
     service_path: Option<&str>,

@@ -6,19 +6,20 @@ use std::sync::Arc;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use mtls_gateway::TlsInfo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::LazyConfigAcceptor;
 
-use super::proxy::{self, Connection, TlsInfo};
-use super::{Gateway, HANDSHAKE_TIMEOUT, HEADER_READ_TIMEOUT, MAX_HEADER_BYTES, MAX_HEADERS};
+use crate::service::{self, Conn};
+use crate::{Listen, State};
 
 /// Accepts connections until shutdown; each is served on its own task.
-pub(super) async fn accept_loop(
+pub(crate) async fn accept_loop(
     listener: TcpListener,
-    tls: bool,
-    gateway: Arc<Gateway>,
+    listen: Listen,
+    state: Arc<State>,
     mut shutdown: watch::Receiver<bool>,
     tracker: mpsc::Sender<()>,
 ) {
@@ -33,8 +34,8 @@ pub(super) async fn accept_loop(
                         tcp,
                         peer,
                         local_port,
-                        tls,
-                        Arc::clone(&gateway),
+                        listen.tls,
+                        Arc::clone(&state),
                         shutdown.clone(),
                         tracker.clone(),
                     );
@@ -54,79 +55,100 @@ async fn serve_tcp(
     peer: SocketAddr,
     local_port: u16,
     tls: bool,
-    gateway: Arc<Gateway>,
+    state: Arc<State>,
     shutdown: watch::Receiver<bool>,
     _tracker: mpsc::Sender<()>,
 ) {
+    state.metrics.connection_opened();
+    serve_connection(tcp, peer, local_port, tls, &state, shutdown).await;
+    state.metrics.connection_closed();
+}
+
+async fn serve_connection(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    local_port: u16,
+    tls: bool,
+    state: &Arc<State>,
+    shutdown: watch::Receiver<bool>,
+) {
     if !tls {
-        let conn = Connection {
+        let conn = Conn {
             peer,
             local_port,
             tls: None,
+            tls_version: None,
         };
-        serve_http(TokioIo::new(tcp), conn, gateway, shutdown).await;
+        serve_http(TokioIo::new(tcp), conn, Arc::clone(state), shutdown).await;
         return;
     }
     // One deadline across the ClientHello read and the handshake.
-    let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, async {
+    let handshake = tokio::time::timeout(state.options.handshake_timeout, async {
         let start = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp).await?;
         let sni = start.client_hello().server_name().map(str::to_owned);
-        let config = gateway
-            .current()
-            .snapshot
-            .handshake()
-            .select(sni.as_deref());
-        let stream = start.into_stream(config).await?;
-        Ok::<_, std::io::Error>((stream, sni))
+        let selected = state.handle.load().handshake().select(sni.as_deref());
+        let stream = start.into_stream(selected.config).await?;
+        Ok::<_, std::io::Error>((stream, sni, selected.client_auth))
     })
     .await;
-    let (stream, sni) = match handshake {
+    let (stream, sni, client_auth) = match handshake {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
+            state.metrics.handshake_failed();
             tracing::debug!(target: "mtls::serve", %peer, "TLS handshake failed: {e}");
             return;
         }
         Err(_) => {
+            state.metrics.handshake_failed();
             tracing::debug!(target: "mtls::serve", %peer, "TLS handshake timed out");
             return;
         }
     };
+    let session = stream.get_ref().1;
     // Resumed sessions carry the chain of the session's first handshake.
-    let peer_certificates = stream
-        .get_ref()
-        .1
+    let peer_certificates = session
         .peer_certificates()
         .map(|c| c.iter().map(|d| d.clone().into_owned()).collect::<Vec<_>>());
-    let conn = Connection {
+    state.metrics.handshake(peer_certificates.is_some());
+    let tls_version = session.protocol_version().map(|v| match v {
+        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3",
+        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2",
+        _ => "TLS",
+    });
+    let conn = Conn {
         peer,
         local_port,
         tls: Some(TlsInfo {
             sni,
             peer_certificates,
+            client_auth,
         }),
+        tls_version,
     };
-    serve_http(TokioIo::new(stream), conn, gateway, shutdown).await;
+    serve_http(TokioIo::new(stream), conn, Arc::clone(state), shutdown).await;
 }
 
 async fn serve_http<S>(
     io: TokioIo<S>,
-    conn: Connection,
-    gateway: Arc<Gateway>,
+    conn: Conn,
+    state: Arc<State>,
     mut shutdown: watch::Receiver<bool>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let conn = Arc::new(conn);
     let peer = conn.peer;
-    let service =
-        service_fn(move |req| proxy::handle(Arc::clone(&gateway), Arc::clone(&conn), req));
+    let options = &state.options;
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
-        .max_buf_size(MAX_HEADER_BYTES)
-        .max_headers(MAX_HEADERS)
+        .header_read_timeout(options.header_read_timeout)
+        .max_buf_size(options.max_header_bytes)
+        .max_headers(options.max_headers)
         .keep_alive(true);
+    let service_state = Arc::clone(&state);
+    let service =
+        service_fn(move |req| service::handle(Arc::clone(&service_state), Arc::clone(&conn), req));
     let connection = builder.serve_connection(io, service);
     tokio::pin!(connection);
     let result = tokio::select! {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
 use hyper::client::conn::http1::SendRequest;
-use rustls::ClientConfig;
+use mtls_gateway::Upstream;
 
 /// How long an idle connection is kept (nginx's `keepalive_timeout` default).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -24,26 +24,17 @@ const READY_TIMEOUT: Duration = Duration::from_millis(200);
 const SWEEP_EVERY: Duration = Duration::from_secs(10);
 
 /// A connection's request side (requests with bodies of type `B`).
-pub(crate) type Sender<B = Incoming> = SendRequest<B>;
+pub(crate) type Sender<B> = SendRequest<B>;
 
-/// Which connections are interchangeable: same address, same TLS configuration (the
-/// snapshot's per-service `ClientConfig`, by identity; `None` for plain HTTP).
+/// Which connections are interchangeable: the same compiled upstream (same address, same TLS
+/// configuration; a reload compiles new ones, so a connection made under an older
+/// configuration is never reused under a newer one).
 #[derive(Clone)]
-pub(crate) struct UpstreamKey {
-    pub(crate) host: String,
-    pub(crate) port: u16,
-    pub(crate) tls: Option<Arc<ClientConfig>>,
-}
+pub(crate) struct UpstreamKey(pub(crate) Arc<Upstream>);
 
 impl PartialEq for UpstreamKey {
     fn eq(&self, other: &Self) -> bool {
-        self.host == other.host
-            && self.port == other.port
-            && match (&self.tls, &other.tls) {
-                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-                (None, None) => true,
-                _ => false,
-            }
+        Arc::ptr_eq(&self.0, &other.0)
     }
 }
 
@@ -51,9 +42,7 @@ impl Eq for UpstreamKey {}
 
 impl Hash for UpstreamKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.host.hash(state);
-        self.port.hash(state);
-        self.tls.as_ref().map(Arc::as_ptr).hash(state);
+        Arc::as_ptr(&self.0).hash(state);
     }
 }
 
@@ -74,7 +63,7 @@ struct State<B> {
 }
 
 /// The idle upstream connections, bounded per upstream and in time.
-pub(crate) struct Pool<B = Incoming> {
+pub(crate) struct Pool<B> {
     state: Mutex<State<B>>,
 }
 
@@ -146,7 +135,7 @@ impl<B> Pool<B> {
 }
 
 /// An upstream response body that returns its connection to the pool when it ends.
-pub(crate) struct PooledBody<B = Incoming> {
+pub(crate) struct PooledBody<B> {
     inner: Incoming,
     back: Option<(Arc<Pool<B>>, UpstreamKey, Sender<B>)>,
 }
@@ -262,6 +251,36 @@ mod tests {
         sender
     }
 
+    /// A key for a plain upstream at `addr`, compiled as the gateway compiles services.
+    fn test_key(addr: std::net::SocketAddr) -> UpstreamKey {
+        let yaml = format!(
+            "_format_version: \"3.0\"\nservices:\n  - name: s\n    url: http://{addr}\n    routes:\n      - paths: [/]\n"
+        );
+        let (config, _) = mtls_kong_config::load_str(&yaml).unwrap();
+        let options = mtls_gateway::CompileOptions::new(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ));
+        let snapshot = mtls_gateway::Snapshot::compile(&config, 1, &options).unwrap();
+        let conn = mtls_gateway::Connection {
+            peer: "127.0.0.1:1".parse().unwrap(),
+            local_port: 80,
+            tls: None,
+        };
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::HOST, "a.test".parse().unwrap());
+        let (method, uri) = (http::Method::GET, http::Uri::from_static("/"));
+        let head = mtls_gateway::RequestHead {
+            method: &method,
+            uri: &uri,
+            version: http::Version::HTTP_11,
+            headers: &headers,
+        };
+        match snapshot.plan(&conn, &head, mtls_cert::pki_types::UnixTime::now()) {
+            mtls_gateway::Plan::Proxy(plan) => UpstreamKey(plan.upstream),
+            other => panic!("{other:?}"),
+        }
+    }
+
     fn get() -> Request<Full<Bytes>> {
         Request::builder()
             .uri("/")
@@ -274,11 +293,7 @@ mod tests {
     async fn connections_are_reused_after_the_body_ends_and_bounded() {
         let (addr, accepted) = upstream().await;
         let pool: Arc<Pool<Full<Bytes>>> = Arc::new(Pool::default());
-        let key = UpstreamKey {
-            host: addr.ip().to_string(),
-            port: addr.port(),
-            tls: None,
-        };
+        let key = test_key(addr);
         assert!(pool.take(&key).await.is_none());
         for round in 0..3 {
             let mut sender = match pool.take(&key).await {

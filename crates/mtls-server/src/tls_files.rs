@@ -9,7 +9,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::sign::CertifiedKey;
 
 /// The certificates of a PEM file, leaf first.
-pub(crate) fn load_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+pub fn load_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     let chain = CertificateDer::pem_file_iter(path)
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
         .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -20,12 +20,12 @@ pub(crate) fn load_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>, St
 }
 
 /// The private key of a PEM file (PKCS#8, PKCS#1 or SEC1).
-pub(crate) fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
+pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
     PrivateKeyDer::from_pem_file(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// A server certificate and key from PEM files.
-pub(crate) fn load_certified_key(
+pub fn load_certified_key(
     cert: &Path,
     key: &Path,
     provider: &CryptoProvider,
@@ -38,7 +38,7 @@ pub(crate) fn load_certified_key(
 
 /// Kong's default certificate: self-signed, for `localhost`, 127.0.0.1 and ::1, generated at
 /// start-up (and logged, since clients must skip verification to accept it).
-pub(crate) fn self_signed_default(provider: &CryptoProvider) -> Result<Arc<CertifiedKey>, String> {
+pub fn self_signed_default(provider: &CryptoProvider) -> Result<Arc<CertifiedKey>, String> {
     let fail = |e: rcgen::Error| format!("cannot generate the default certificate: {e}");
     let key = rcgen::KeyPair::generate().map_err(fail)?;
     let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).map_err(fail)?;

@@ -1,0 +1,232 @@
+//! One request: its plan, then the gateway's answer or the proxied exchange, then the access
+//! log line and the counters.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use http::header::HeaderValue;
+use http::{StatusCode, Uri};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use mtls_cert::pki_types::UnixTime;
+use mtls_gateway::{Connection, Consumer, Plan, RequestHead, TlsInfo, UpstreamPlan};
+
+use crate::State;
+use crate::access_log::Entry;
+use crate::body::{ClientBody, IdleTimeout};
+use crate::metrics::RequestKey;
+use crate::respond::{
+    Body, KONG_REQUEST_ID, VIA, X_KONG_PROXY_LATENCY, X_KONG_REQUEST_ID, X_KONG_UPSTREAM_LATENCY,
+    gateway_answer, internal_error, message, strip_response,
+};
+use crate::upstream::{self, UpstreamError};
+
+/// One client connection's facts, shared by its requests.
+pub(crate) struct Conn {
+    pub(crate) peer: SocketAddr,
+    pub(crate) local_port: u16,
+    pub(crate) tls: Option<TlsInfo>,
+    pub(crate) tls_version: Option<&'static str>,
+}
+
+/// Serves one request. Never fails: every problem is an HTTP answer and a log line.
+pub(crate) async fn handle(
+    state: Arc<State>,
+    conn: Arc<Conn>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    // Boxed: an idle keep-alive connection then holds a pointer, not the whole request
+    // future.
+    Ok(Box::pin(serve(&state, &conn, req)).await)
+}
+
+/// What one request did, for the access log and the counters.
+struct Outcome {
+    route: Option<Arc<str>>,
+    consumer: Option<Arc<Consumer>>,
+    upstream_status: Option<u16>,
+    refused_by: Option<&'static str>,
+}
+
+async fn serve(state: &State, conn: &Conn, req: Request<Incoming>) -> Response<Body> {
+    let started = Instant::now();
+    let snapshot = state.handle.load();
+    let request_id = state
+        .options
+        .response_headers
+        .request_id
+        .then(|| crate::respond::request_id());
+    let plan = {
+        let head = RequestHead {
+            method: req.method(),
+            uri: req.uri(),
+            version: req.version(),
+            headers: req.headers(),
+        };
+        let connection = Connection {
+            peer: conn.peer,
+            local_port: conn.local_port,
+            tls: conn.tls.as_ref(),
+        };
+        mtls_gateway::drive(&snapshot, &connection, &head, UnixTime::now()).await
+    };
+    let method = req.method().clone();
+    let path: Uri = req.uri().clone();
+    let version = req.version();
+    let mut outcome = Outcome {
+        route: None,
+        consumer: None,
+        upstream_status: None,
+        refused_by: None,
+    };
+    let mut response = match plan {
+        Plan::Respond(respond) => {
+            outcome.refused_by = respond.refused_by;
+            if !respond.reason.is_empty() && respond.refused_by.is_none() {
+                tracing::debug!(target: "mtls::serve", peer = %conn.peer, status = respond.status.as_u16(), reason = respond.reason, "answered by the gateway");
+            }
+            gateway_answer(respond, state.options.response_headers, request_id.as_ref())
+        }
+        Plan::Proxy(plan) => {
+            outcome.route = Some(Arc::clone(&plan.route.label));
+            outcome.consumer = plan.allow.consumer.clone();
+            if let Some(revocation) = &plan.allow.revocation {
+                let source = if revocation.cached {
+                    "cache"
+                } else {
+                    match revocation.source {
+                        mtls_gateway::RevocationSource::Ocsp => "ocsp",
+                        mtls_gateway::RevocationSource::Crl => "crl",
+                        mtls_gateway::RevocationSource::StaticCrl => "crl file",
+                        _ => "none",
+                    }
+                };
+                state.metrics.revocation_answer(source);
+            }
+            proxy(state, plan, req, request_id.as_ref(), started, &mut outcome).await
+        }
+        Plan::Pending(_) => internal_error(state.options.response_headers),
+    };
+    // The gateway answers in its own HTTP version, whatever the upstream's.
+    *response.version_mut() = version;
+    let status = response.status().as_u16();
+    let consumer = outcome.consumer.as_deref().map(consumer_name);
+    state.access_log.write(&Entry {
+        peer: conn.peer,
+        method: method.as_str(),
+        path: path.path(),
+        status,
+        consumer,
+        route: outcome.route.as_deref(),
+        upstream_status: outcome.upstream_status,
+        latency: started.elapsed(),
+        tls: conn.tls_version,
+        sni: conn.tls.as_ref().and_then(|t| t.sni.as_deref()),
+        refused_by: outcome.refused_by,
+    });
+    state.metrics.request(RequestKey {
+        route: outcome.route.unwrap_or_else(|| Arc::from("-")),
+        status,
+        outcome: match outcome.refused_by {
+            Some(plugin) => plugin,
+            None if outcome.upstream_status.is_some() => "allowed",
+            None => "gateway",
+        },
+    });
+    response
+}
+
+/// A consumer as logged: its username, else its custom_id.
+fn consumer_name(consumer: &Consumer) -> &str {
+    consumer
+        .username
+        .as_deref()
+        .or(consumer.custom_id.as_deref())
+        .unwrap_or("(id only)")
+}
+
+async fn proxy(
+    state: &State,
+    plan: UpstreamPlan,
+    req: Request<Incoming>,
+    request_id: Option<&HeaderValue>,
+    started: Instant,
+    outcome: &mut Outcome,
+) -> Response<Body> {
+    let headers = state.options.response_headers;
+    let (mut parts, body) = req.into_parts();
+    plan.apply(&mut parts.headers);
+    if let Some(id) = request_id {
+        parts.headers.insert(X_KONG_REQUEST_ID, id.clone());
+        parts.headers.insert(KONG_REQUEST_ID, id.clone());
+    }
+    parts.uri = match Uri::try_from(plan.path_and_query.as_str()) {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::debug!(target: "mtls::serve", route = &*plan.route.label, "upstream path {:?}: {e}", plan.path_and_query);
+            return message(StatusCode::BAD_REQUEST, "Bad request", headers);
+        }
+    };
+    parts.version = http::Version::HTTP_11;
+    let (body, body_state) = ClientBody::new(body, started);
+    let upstream_req = Request::from_parts(parts, body);
+    let sent_at = Instant::now();
+    let result = upstream::send(
+        &state.pool,
+        &plan.upstream,
+        upstream_req,
+        &body_state,
+        started,
+    )
+    .await;
+    let upstream_latency = sent_at.elapsed();
+    match result {
+        Ok(response) => {
+            state.metrics.upstream_latency(upstream_latency);
+            outcome.upstream_status = Some(response.status().as_u16());
+            let read_timeout = plan.upstream.timeouts().read;
+            let (mut parts, body) = response.into_parts();
+            strip_response(&mut parts.headers);
+            if headers.server_tokens {
+                parts.headers.insert(http::header::VIA, VIA);
+            }
+            if headers.latency_tokens {
+                let proxy_ms = sent_at.duration_since(started).as_millis() as u64;
+                parts
+                    .headers
+                    .insert(X_KONG_PROXY_LATENCY, HeaderValue::from(proxy_ms));
+                parts.headers.insert(
+                    X_KONG_UPSTREAM_LATENCY,
+                    HeaderValue::from(upstream_latency.as_millis() as u64),
+                );
+            }
+            if let Some(id) = request_id {
+                parts.headers.insert(X_KONG_REQUEST_ID, id.clone());
+            }
+            Response::from_parts(parts, IdleTimeout::new(body, read_timeout).boxed())
+        }
+        Err(UpstreamError::ClientBody) => {
+            tracing::info!(target: "mtls::serve", route = &*plan.route.label, "400: the client's request body is malformed or broke off (the client's fault, not the upstream's)");
+            message(StatusCode::BAD_REQUEST, "Bad request", headers)
+        }
+        Err(e @ UpstreamError::Timeout { .. }) => {
+            tracing::warn!(target: "mtls::serve", route = &*plan.route.label, service = plan.upstream.label(), status = 504, "upstream: {e}");
+            message(
+                StatusCode::GATEWAY_TIMEOUT,
+                "The upstream server is timed out",
+                headers,
+            )
+        }
+        Err(e) => {
+            tracing::warn!(target: "mtls::serve", route = &*plan.route.label, service = plan.upstream.label(), status = 502, "upstream: {e}");
+            message(
+                StatusCode::BAD_GATEWAY,
+                "An invalid response was received from the upstream server",
+                headers,
+            )
+        }
+    }
+}
