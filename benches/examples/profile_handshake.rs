@@ -19,7 +19,7 @@
 //!   load that drifts during the run hits every variant of a round alike.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use mtls_benches::handshake::{Fixture, ROUTE, Variant, provider, thread_cpu};
+use mtls_benches::handshake::{Fixture, Variant, provider, thread_cpu};
 use mtls_cert::pki_types::UnixTime;
 use rustls::server::WebPkiClientVerifier;
 
@@ -114,8 +114,13 @@ fn validators(fixture: &Fixture, blocks: u64, size: u64) {
         WebPkiClientVerifier::builder_with_provider(fixture.roots().unwrap(), provider())
             .build()
             .unwrap();
-    let route = fixture.snapshot.route(ROUTE).unwrap();
-    let cas = route.mtls_auth.as_ref().unwrap().cas.clone();
+    // The route's CA set, as the configuration builds it from the fixture's root.
+    let root = mtls_cert::Certificate::from_der(&fixture.roots_der()).unwrap();
+    let cas = mtls_cert::CaSet::new(vec![mtls_cert::CaCertificate::trusted(
+        uuid::Uuid::nil(),
+        root,
+    )])
+    .unwrap();
     let options = mtls_cert::ValidationOptions::client();
     let names = [
         "webpki_client_verifier",

@@ -19,8 +19,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use mtls_benches::scale::{ca_pem, kong_config_json};
-use mtls_gateway::config::{Config, load_str};
 use mtls_gateway::{CompileOptions, Snapshot};
+use mtls_kong_config::{Config, load_str};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]

@@ -23,15 +23,15 @@
 /// `revocation_check_mode: SKIP` it never waits), falling back to a current-thread tokio
 /// runtime created once with the fixture, so no runtime work is timed.
 pub mod handshake {
-    use std::future::Future;
     use std::net::IpAddr;
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::{Arc, Mutex, PoisonError};
-    use std::task::{Context, Poll, Waker};
     use std::time::{Duration, Instant};
 
     use mtls_cert::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-    use mtls_gateway::{CompileOptions, Decision, RequestFacts, ServerCertificates, Snapshot};
+    use mtls_gateway::{
+        CompileOptions, Connection, Plan, RequestHead, ServerCertificates, Snapshot, TlsInfo,
+    };
     use rustls::client::{ResolvesClientCert, Resumption};
     use rustls::crypto::CryptoProvider;
     use rustls::pki_types::UnixTime;
@@ -233,6 +233,8 @@ consumers:
         server_name: ServerName<'static>,
         serials: AtomicU64,
         runtime: tokio::runtime::Runtime,
+        uri: http::Uri,
+        headers: http::HeaderMap,
     }
 
     impl std::fmt::Debug for Fixture {
@@ -335,7 +337,7 @@ consumers:
                     .with_cert_resolver(resolver()),
             )?;
 
-            let (config, warnings) = mtls_gateway::config::load_str(&gateway_yaml(&pki.root_pem))?;
+            let (config, warnings) = mtls_kong_config::load_str(&gateway_yaml(&pki.root_pem))?;
             if !warnings.is_empty() {
                 return Err(format!("configuration warnings: {warnings:?}").into());
             }
@@ -381,6 +383,12 @@ consumers:
                 server_name: ServerName::try_from(SNI)?.to_owned(),
                 serials: AtomicU64::new(1_000),
                 runtime: tokio::runtime::Builder::new_current_thread().build()?,
+                uri: http::Uri::from_static("/"),
+                headers: {
+                    let mut h = http::HeaderMap::new();
+                    h.insert(http::header::HOST, http::HeaderValue::from_static(SNI));
+                    h
+                },
                 pki,
             })
         }
@@ -449,10 +457,12 @@ consumers:
                 let config = match variant {
                     Variant::ServerAuthOnly => Arc::clone(&self.server_auth_only),
                     Variant::WebPki | Variant::WebPkiResumed => Arc::clone(&self.webpki),
-                    _ => self
-                        .snapshot
-                        .handshake()
-                        .select(accepted.client_hello().server_name()),
+                    _ => {
+                        self.snapshot
+                            .handshake()
+                            .select(accepted.client_hello().server_name())
+                            .config
+                    }
                 };
                 Ok(accepted.into_connection(config).map_err(|(e, _)| e)?)
             })?;
@@ -538,6 +548,11 @@ consumers:
             server_side(|| self.decide(Some(chain)))
         }
 
+        /// The client certificates' root (DER).
+        pub fn roots_der(&self) -> CertificateDer<'static> {
+            self.pki.root.clone()
+        }
+
         /// The client certificates' root store, as `WebPkiClientVerifier` gets it.
         pub fn roots(&self) -> Result<Arc<RootCertStore>, Error> {
             let mut roots = RootCertStore::empty();
@@ -545,44 +560,49 @@ consumers:
             Ok(Arc::new(roots))
         }
 
-        /// The request decision on [`ROUTE`] with these peer certificates.
+        /// The request plan for `GET /` on [`ROUTE`] with these peer certificates (the
+        /// decision, with routing, path normalisation and the upstream headers).
         fn decide(
             &self,
             peer_certificates: Option<&[CertificateDer<'static>]>,
         ) -> Result<(), Error> {
-            let facts = RequestFacts {
-                peer_certificates,
-                headers: &NO_HEADERS,
-                peer_addr: IpAddr::from([127, 0, 0, 1]),
-                has_credential: false,
-                now: UnixTime::now(),
+            let tls = TlsInfo {
+                sni: Some(SNI.to_owned()),
+                peer_certificates: peer_certificates.map(<[_]>::to_vec),
+                client_auth: self.snapshot.handshake().select(Some(SNI)).client_auth,
             };
-            match self.poll(self.snapshot.decide(ROUTE, &facts)) {
-                Decision::Allow(allow)
-                    if allow.consumer.as_ref().and_then(|c| c.username()) == Some(CONSUMER) =>
+            let conn = Connection {
+                peer: std::net::SocketAddr::from((IpAddr::from([127, 0, 0, 1]), 40000)),
+                local_port: 443,
+                tls: Some(&tls),
+            };
+            let head = RequestHead {
+                method: &http::Method::GET,
+                uri: &self.uri,
+                version: http::Version::HTTP_11,
+                headers: &self.headers,
+            };
+            let plan = match self.snapshot.plan(&conn, &head, UnixTime::now()) {
+                Plan::Pending(_) => self.runtime.block_on(mtls_gateway::drive(
+                    &self.snapshot,
+                    &conn,
+                    &head,
+                    UnixTime::now(),
+                )),
+                done => done,
+            };
+            match plan {
+                Plan::Proxy(proxy)
+                    if proxy.allow.consumer.as_ref().and_then(|c| c.username())
+                        == Some(CONSUMER) =>
                 {
-                    std::hint::black_box(allow);
+                    std::hint::black_box(proxy);
                     Ok(())
                 }
-                other => Err(format!("unexpected decision: {other:?}").into()),
-            }
-        }
-
-        /// Polls `future` once with a no-op waker; if it is not ready (it never is pending
-        /// with revocation `SKIP`), finishes it on the fixture's current-thread runtime.
-        pub fn poll<F: Future>(&self, future: F) -> F::Output {
-            let mut future = std::pin::pin!(future);
-            match future
-                .as_mut()
-                .poll(&mut Context::from_waker(Waker::noop()))
-            {
-                Poll::Ready(output) => output,
-                Poll::Pending => self.runtime.block_on(future),
+                other => Err(format!("unexpected plan: {other:?}").into()),
             }
         }
     }
-
-    const NO_HEADERS: [(&str, &str); 0] = [];
 }
 
 /// Kong declarative configurations at scale, for the reload measurement

@@ -21,9 +21,8 @@ use std::sync::Arc;
 
 use mtls_cert::pki_types::{CertificateDer, UnixTime};
 use mtls_consumer::FoundBy;
-use mtls_gateway::config::{self, Config, LoadError, Route};
-use mtls_gateway::router::{NO_ROUTE_BODY, RequestInfo, RequestProtocol};
-use mtls_gateway::{CompileOptions, Decision, RequestFacts, Snapshot};
+use mtls_gateway::{CompileOptions, Connection, Plan, RequestHead, Snapshot, TlsInfo};
+use mtls_kong_config::{Config, LoadError, Loader};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::Value;
@@ -172,14 +171,6 @@ fn load_failure(error: &LoadError) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// A route's display name: its name, else its id.
-fn route_label(route: &Route) -> String {
-    route
-        .name
-        .clone()
-        .unwrap_or_else(|| route.id.hyphenated().to_string())
-}
-
 /// The SNI map's explanation on one line, with route names beside route ids.
 fn explain_sni(snapshot: &Snapshot, config: &Config, sni: Option<&str>) -> String {
     let text = snapshot.handshake().sni_map().explain(sni).to_string();
@@ -237,12 +228,10 @@ fn consumer_found_by(
     if let Some(id) = allow.credential {
         let found = config
             .mtls_auth_credentials()
-            .iter()
             .map(|c| ("mtls_auth_credentials", c))
             .chain(
                 config
                     .header_cert_auth_credentials()
-                    .iter()
                     .map(|c| ("header_cert_auth_credentials", c)),
             )
             .find(|(_, c)| c.id == id);
@@ -331,7 +320,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         })
         .unwrap_or_default();
 
-    let (config, warnings) = match config::Loader::new()
+    let (config, warnings) = match Loader::new()
         .trusted_ips(trusted)
         .now(at)
         .load_file(&args.config)
@@ -357,22 +346,6 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     let host_header = args.host.as_deref().or(args.sni.as_deref()).unwrap_or("");
     let host = host_without_port(host_header);
     let method = args.method.to_ascii_uppercase();
-    let request = RequestInfo {
-        host,
-        port: mtls_gateway::router::split_host_port(host_header)
-            .1
-            .unwrap_or(if tls { 443 } else { 80 }),
-        path: &args.path,
-        method: &method,
-        sni,
-        protocol: if tls {
-            RequestProtocol::Https
-        } else {
-            RequestProtocol::Http
-        },
-        http2: false,
-        headers: &headers,
-    };
     let mut reason = Vec::new();
     let request_text = format!(
         "{method} {}://{host}{} (SNI {}, from {})",
@@ -383,16 +356,21 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     );
 
     // The handshake: whether a certificate is requested, and with which CA names.
+    let selected = tls.then(|| snapshot.handshake().select(sni));
     let (request_client_certificate, ca_hints) = if tls {
         let decision = snapshot.handshake().sni_map().lookup(sni);
         let hints = decision
             .ca_ids()
             .iter()
             .map(|id| {
-                config.ca_certificate(*id).map_or_else(
-                    || format!("(unknown CA {id})"),
-                    |ca| ca.certificate().subject_dn().to_owned(),
-                )
+                config
+                    .trust_store()
+                    .iter()
+                    .find(|ca| ca.id() == *id)
+                    .map_or_else(
+                        || format!("(unknown CA {id})"),
+                        |ca| ca.certificate().subject_dn().to_owned(),
+                    )
             })
             .collect();
         reason.push(format!(
@@ -429,89 +407,95 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         _ => reason.push("no client certificate presented".to_owned()),
     }
 
-    let Some(route_id) = snapshot.route_request(&request).map(str::to_owned) else {
-        let (status, body) = if snapshot.needs_https(&request) {
-            reason.insert(
-                0,
-                format!("{request_text} matches a route over HTTPS only (Kong: 426)"),
-            );
-            (
-                426,
-                serde_json::json!({ "message": "Please use HTTPS protocol" }),
-            )
-        } else {
-            reason.insert(0, format!("no route matches {request_text}"));
-            (
-                404,
-                serde_json::from_str(NO_ROUTE_BODY).unwrap_or(Value::Null),
-            )
-        };
-        let report = Report {
-            route: None,
-            service: None,
-            request_client_certificate,
-            ca_hints,
-            status,
-            body: Some(body),
-            consumer: None,
-            anonymous: false,
-            authenticated_groups: Vec::new(),
-            upstream_headers: HeaderMap(Vec::new()),
-            removed_headers: Vec::new(),
-            reason: reason.join("; "),
-        };
-        return print(&report, ExitCode::from(1));
-    };
-    let route = Uuid::parse_str(&route_id)
-        .ok()
-        .and_then(|id| config.route(id));
-    let service = route
-        .and_then(|r| r.service)
-        .and_then(|id| config.service(id))
-        .map(|s| {
-            s.name
-                .clone()
-                .unwrap_or_else(|| s.id.hyphenated().to_string())
-        });
-    let plugins = route
-        .map(|r| mtls_gateway::compile::effective_plugins(&config, r))
-        .unwrap_or_default();
-    let plugin_names: Vec<&str> = plugins.iter().map(|p| p.name()).collect();
-    reason.insert(
-        0,
-        format!(
-            "route {} (id {route_id}){} matches {request_text}; its plugins: {}",
-            route.map_or_else(|| route_id.clone(), |r| format!("{:?}", route_label(r))),
-            service
-                .as_ref()
-                .map(|s| format!(" of service {s:?}"))
-                .unwrap_or_default(),
-            if plugin_names.is_empty() {
-                "none".to_owned()
-            } else {
-                plugin_names.join(", ")
+    // The request as the gateway would receive it, planned as `serve` plans it.
+    let mut header_map = http::HeaderMap::new();
+    if !host_header.is_empty() {
+        match http::HeaderValue::from_str(host_header) {
+            Ok(v) => {
+                header_map.insert(http::header::HOST, v);
             }
-        ),
-    );
-
-    let facts = RequestFacts {
-        peer_certificates,
-        headers: &headers,
-        peer_addr: args.remote_ip,
-        has_credential: false,
-        now: at,
+            Err(_) => return usage(format_args!("--host {host_header:?} is not a valid Host")),
+        }
+    }
+    for (name, value) in &headers {
+        match (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(value),
+        ) {
+            (Ok(n), Ok(v)) => {
+                header_map.append(n, v);
+            }
+            _ => return usage(format_args!("--header {name}: not a valid header field")),
+        }
+    }
+    let uri: http::Uri = match args.path.parse() {
+        Ok(u) => u,
+        Err(e) => return usage(format_args!("--path {:?}: {e}", args.path)),
     };
-    // Revocation may fetch over the network (OCSP, CRL): the decision runs on a runtime.
-    let decision = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime.block_on(snapshot.decide(&route_id, &facts)),
-        Err(e) => return usage(format_args!("cannot start the async runtime: {e}")),
+    let method_value = match http::Method::from_bytes(method.as_bytes()) {
+        Ok(m) => m,
+        Err(e) => return usage(format_args!("--method {method:?}: {e}")),
     };
-    let route_name = route.map(route_label).or(Some(route_id));
-    let (report, code) = match decision {
-        Decision::Allow(allow) => {
+    let tls_info = selected.map(|s| TlsInfo {
+        sni: sni.map(str::to_owned),
+        peer_certificates: peer_certificates.map(<[_]>::to_vec),
+        client_auth: s.client_auth,
+    });
+    let conn = Connection {
+        peer: std::net::SocketAddr::new(args.remote_ip, 40000),
+        local_port: if tls { 443 } else { 80 },
+        tls: tls_info.as_ref(),
+    };
+    let head = RequestHead {
+        method: &method_value,
+        uri: &uri,
+        version: http::Version::HTTP_11,
+        headers: &header_map,
+    };
+    let plan = match snapshot.plan(&conn, &head, at) {
+        // Revocation needs the network (OCSP, CRL): only then is a runtime started.
+        Plan::Pending(_) => match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime.block_on(mtls_gateway::drive(&snapshot, &conn, &head, at)),
+            Err(e) => return usage(format_args!("cannot start the async runtime: {e}")),
+        },
+        done => done,
+    };
+    let route_info = match &plan {
+        Plan::Proxy(p) => Some(std::sync::Arc::clone(&p.route)),
+        Plan::Respond(r) => r.route.clone(),
+        Plan::Pending(_) => None,
+    };
+    if let Some(route) = &route_info {
+        reason.insert(
+            0,
+            format!(
+                "route {:?} (id {}){} matches {request_text}; its plugins: {}",
+                &*route.label,
+                route.id,
+                route
+                    .service
+                    .as_ref()
+                    .map(|s| format!(" of service {:?}", &**s))
+                    .unwrap_or_default(),
+                if route.plugins.is_empty() {
+                    "none".to_owned()
+                } else {
+                    route.plugins.join(", ")
+                }
+            ),
+        );
+    }
+    let route_name = route_info.as_ref().map(|r| r.label.to_string());
+    let service = route_info
+        .as_ref()
+        .and_then(|r| r.service.as_ref())
+        .map(|s| s.to_string());
+    let (report, code) = match plan {
+        Plan::Proxy(proxy) => {
+            let allow = proxy.allow;
             let anonymous = allow.set.iter().any(|(n, v)| {
                 n.eq_ignore_ascii_case("X-Anonymous-Consumer") && v.eq_ignore_ascii_case("true")
             });
@@ -544,25 +528,38 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 ExitCode::SUCCESS,
             )
         }
-        Decision::Deny(deny) => {
-            let body = match serde_json::from_str::<Value>(&deny.body) {
-                Ok(v @ Value::Object(_)) => v,
-                _ => serde_json::json!({ "message": deny.body }),
+        Plan::Respond(respond) => {
+            let body = match serde_json::from_str::<Value>(&respond.body) {
+                Ok(v @ Value::Object(_)) => Some(v),
+                _ if respond.body.is_empty() => None,
+                _ => Some(serde_json::json!({ "message": respond.body })),
             };
-            reason.push(format!(
-                "refused by {} with {}: {}",
-                deny.plugin,
-                deny.status,
-                without_repeats(&deny.reason)
-            ));
+            let status = respond.status.as_u16();
+            match respond.refused_by {
+                Some(plugin) => reason.push(format!(
+                    "refused by {plugin} with {status}: {}",
+                    without_repeats(&respond.reason)
+                )),
+                None if route_info.is_none() && status == 404 => {
+                    reason.insert(0, format!("no route matches {request_text}"));
+                }
+                None if status == 426 => reason.insert(
+                    0,
+                    format!("{request_text} matches a route over HTTPS only (Kong: 426)"),
+                ),
+                None => reason.push(format!(
+                    "answered {status} by the gateway: {}",
+                    respond.reason
+                )),
+            }
             (
                 Report {
-                    route: route_name,
-                    service,
+                    route: if status == 426 { None } else { route_name },
+                    service: if status == 426 { None } else { service },
                     request_client_certificate,
                     ca_hints,
-                    status: deny.status,
-                    body: Some(body),
+                    status,
+                    body,
                     consumer: None,
                     anonymous: false,
                     authenticated_groups: Vec::new(),
@@ -573,6 +570,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 ExitCode::from(1),
             )
         }
+        Plan::Pending(_) => return usage("the decision kept asking for revocation answers"),
     };
     print(&report, code)
 }

@@ -5,15 +5,15 @@
 use std::path::PathBuf;
 
 use mtls_cert::{CaSet, CrlSet};
-use mtls_gateway::config::Config;
+use mtls_kong_config::Config;
 
 /// Reads and loads `paths` against `config`'s CA certificates. The error names the file.
 pub(crate) fn load(paths: &[PathBuf], config: &Config) -> Result<CrlSet, String> {
     if paths.is_empty() {
         return Ok(CrlSet::default());
     }
-    let cas = CaSet::new(config.ca_certificates().to_vec())
-        .map_err(|e| format!("CA certificates: {e}"))?;
+    let cas =
+        CaSet::new(config.trust_store().to_vec()).map_err(|e| format!("CA certificates: {e}"))?;
     let mut inputs = Vec::with_capacity(paths.len());
     for path in paths {
         let bytes =

@@ -169,7 +169,7 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 
 /// `mtls demo`.
 pub(crate) fn run(args: &Args) -> ExitCode {
-    serve::init_tracing();
+    serve::init_tracing(serve::LogFormat::Text);
     let runtime = match serve::runtime() {
         Ok(r) => r,
         Err(e) => return fail(e),
@@ -215,13 +215,16 @@ async fn demo(args: &Args) -> ExitCode {
 
     println!("mtls demo: everything is in {}", dir.display());
     println!("  echo upstream  http://{echo_addr}/anything");
-    println!("  gateway        https://{}  (TLS)", server.tls_addr);
-    println!("  gateway        http://{}  (plain HTTP)", server.http_addr);
+    println!("  gateway        https://{}  (TLS)", server.tls_addr());
+    println!(
+        "  gateway        http://{}  (plain HTTP)",
+        server.http_addr()
+    );
     println!("  configuration  {}", config.display());
     println!();
 
     let code = if args.self_test {
-        let ok = selftest::run(&pki, server.tls_addr, server.http_addr).await;
+        let ok = selftest::run(&pki, server.tls_addr(), server.http_addr()).await;
         if ok {
             ExitCode::SUCCESS
         } else {
@@ -234,7 +237,12 @@ async fn demo(args: &Args) -> ExitCode {
         );
         print!(
             "{}",
-            curl_commands(&pki, dir, server.tls_addr.port(), server.http_addr.port())
+            curl_commands(
+                &pki,
+                dir,
+                server.tls_addr().port(),
+                server.http_addr().port()
+            )
         );
         let _ = std::io::Write::flush(&mut std::io::stdout());
         match serve::wait_for_signals(&server.gateway).await {

@@ -1,45 +1,33 @@
-//! `mtls serve`: a reverse proxy on tokio, hyper 1 and tokio-rustls, built on mtls-gateway.
+//! `mtls serve`: the gateway node (mtls-server) from a configuration file, reloaded on SIGHUP.
 //!
-//! - A TLS listener whose `ServerConfig` is chosen per ClientHello (`LazyConfigAcceptor` and
-//!   [`mtls_gateway::HandshakeConfigs::select`]): a CertificateRequest only on the server names
-//!   whose routes need one, with CA names where `send_ca_dn` asks for them.
+//! - A TLS listener whose `ServerConfig` is chosen per ClientHello: a CertificateRequest only
+//!   on the server names whose routes need one, with CA names where `send_ca_dn` asks.
 //! - A plain HTTP listener (mtls-auth routes answer 401, header-cert-auth works there).
-//! - Per request: Kong's route precedence, the route's plugin decision, then the service URL
-//!   (http, or https with the service's upstream mTLS), bodies streamed both ways.
 //! - SIGHUP reloads the configuration file (a broken file is refused and logged, the running
 //!   configuration keeps serving); SIGINT / SIGTERM shut down gracefully.
 
-mod listener;
-mod proxy;
-mod tls;
-
-mod pool;
-
-use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, PoisonError, RwLock};
-use std::time::Duration;
+use std::sync::Arc;
 
-use crate::crl_files;
-use mtls_gateway::config::{Config, Loader};
 use mtls_gateway::{CompileOptions, Snapshot, SnapshotHandle};
 use mtls_header::TrustedIps;
-use tokio::sync::{mpsc, watch};
+use mtls_kong_config::plugins::SkipList;
+use mtls_kong_config::{Config, Loader};
+use mtls_server::{AccessLog, Listen, Metrics, ServerOptions, tls_files};
 
-pub(crate) use proxy::Target;
+use crate::crl_files;
 
-/// How long a client has for its ClientHello and the whole TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a client has to send a request's header section.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
-/// The largest header section read from a client (hyper answers 431 beyond it).
-const MAX_HEADER_BYTES: usize = 64 * 1024;
-/// The most header fields in one request.
-const MAX_HEADERS: usize = 100;
-/// How long open connections get to finish on shutdown.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LogFormat {
+    /// One line of text per event (no colours unless stderr is a terminal).
+    Text,
+    /// One JSON object per event.
+    Json,
+}
 
 /// Arguments of `mtls serve`.
 #[derive(clap::Args, Debug, Clone)]
@@ -54,10 +42,19 @@ pub(crate) struct Args {
     /// The plain HTTP listener's address.
     #[arg(long, default_value = "127.0.0.1:8000")]
     pub(crate) http_listen: SocketAddr,
+    /// Kong's `status_listen`: serves `GET /status` and Prometheus `GET /metrics` (default
+    /// off).
+    #[arg(long)]
+    pub(crate) status_listen: Option<SocketAddr>,
     /// Kong's `trusted_ips` (kong.conf): addresses or CIDR blocks allowed to send certificate
     /// headers to header-cert-auth, and whose X-Forwarded-* headers are kept.
     #[arg(long, value_delimiter = ',')]
     pub(crate) trusted_ips: Vec<String>,
+    /// Plugins the configuration may name that this gateway leaves out (comma-separated;
+    /// each is logged at start). Any other plugin outside the mutual-TLS family refuses the
+    /// configuration, and a name one edit away from one of the family's is never accepted.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub(crate) skip_plugins: Vec<String>,
     /// Kong's `client_ssl_cert`: the PEM chain presented to https upstreams whose service has
     /// no `client_certificate`.
     #[arg(long, requires = "client_ssl_cert_key")]
@@ -76,6 +73,9 @@ pub(crate) struct Args {
     /// deployments (repeatable; re-read on reload).
     #[arg(long = "crl", value_name = "FILE")]
     pub(crate) crls: Vec<PathBuf>,
+    /// How log lines (the access log included) are written.
+    #[arg(long, value_enum, default_value = "text")]
+    pub(crate) log_format: LogFormat,
 }
 
 impl Args {
@@ -85,36 +85,28 @@ impl Args {
             config,
             listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
             http_listen: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            status_listen: None,
             trusted_ips: Vec::new(),
+            skip_plugins: Vec::new(),
             client_ssl_cert: None,
             client_ssl_cert_key: None,
             ssl_cert: None,
             ssl_cert_key: None,
             crls: Vec::new(),
+            log_format: LogFormat::Text,
         }
     }
 }
 
-/// One loaded configuration: the compiled snapshot and where each route proxies to. Swapped
-/// whole, so a request never mixes two configurations.
-pub(crate) struct Generation {
-    pub(crate) snapshot: Arc<Snapshot>,
-    /// Route id to the service it proxies to (routes without a usable service are absent).
-    pub(crate) targets: HashMap<String, Target>,
-}
-
-/// The running gateway's state, shared by every connection.
+/// The node's configuration source and compile settings: what a reload repeats.
 pub(crate) struct Gateway {
     path: PathBuf,
     /// `--crl` files, re-read on reload.
     crl_paths: Vec<PathBuf>,
     loader: Loader,
     options: CompileOptions,
-    handle: SnapshotHandle,
-    current: RwLock<Arc<Generation>>,
-    trusted_ips: TrustedIps,
-    /// Idle keep-alive connections to upstreams.
-    upstream_pool: Arc<pool::Pool>,
+    pub(crate) handle: Arc<SnapshotHandle>,
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 /// Logs every line of a multi-line error.
@@ -142,35 +134,38 @@ fn load(loader: &Loader, path: &Path) -> Result<Config, ()> {
 impl Gateway {
     /// Loads and compiles the configuration file for the first time.
     fn new(args: &Args) -> Result<Self, ()> {
-        let trusted_ips = TrustedIps::parse(&args.trusted_ips).map_err(|e| {
-            tracing::error!(target: "mtls::serve", "--trusted-ips: {e}");
-        })?;
+        let fail = |e: &dyn std::fmt::Display| tracing::error!(target: "mtls::serve", "{e}");
+        let trusted_ips = TrustedIps::parse(&args.trusted_ips)
+            .map_err(|e| fail(&format_args!("--trusted-ips: {e}")))?;
+        let skip = SkipList::new(&args.skip_plugins).map_err(|e| fail(&e))?;
+        for name in skip.names() {
+            tracing::warn!(target: "mtls::serve", plugin = name, "plugin skipped as asked (--skip-plugins): routes configured with it run without it");
+        }
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let mut options = CompileOptions::new(Arc::clone(&provider));
         options.default_server_certificate = Some(
             match (&args.ssl_cert, &args.ssl_cert_key) {
-                (Some(cert), Some(key)) => tls::load_certified_key(cert, key, &provider),
-                _ => tls::self_signed_default(&provider),
+                (Some(cert), Some(key)) => tls_files::load_certified_key(cert, key, &provider),
+                _ => tls_files::self_signed_default(&provider),
             }
-            .map_err(|e| tracing::error!(target: "mtls::serve", "{e}"))?,
+            .map_err(|e| fail(&e))?,
         );
         if let (Some(cert), Some(key)) = (&args.client_ssl_cert, &args.client_ssl_cert_key) {
-            let chain =
-                tls::load_chain(cert).map_err(|e| tracing::error!(target: "mtls::serve", "{e}"))?;
-            let key =
-                tls::load_key(key).map_err(|e| tracing::error!(target: "mtls::serve", "{e}"))?;
+            let chain = tls_files::load_chain(cert).map_err(|e| fail(&e))?;
+            let key = tls_files::load_key(key).map_err(|e| fail(&e))?;
             options.default_client_certificate = Some((chain, Arc::new(key)));
         }
-        let loader = Loader::new().trusted_ips(trusted_ips.clone());
+        let loader = Loader::new()
+            .trusted_ips(trusted_ips)
+            .skip_plugins(skip)
+            .provider(provider);
         let config = load(&loader, &args.config)?;
-        options.crls = crl_files::load(&args.crls, &config)
-            .map_err(|e| tracing::error!(target: "mtls::serve", "--crl: {e}"))?;
+        options.crls =
+            crl_files::load(&args.crls, &config).map_err(|e| fail(&format_args!("--crl: {e}")))?;
         let handle = SnapshotHandle::try_new(|v| Snapshot::compile(&config, v, &options))
             .map_err(|e| log_error_lines(&args.config.display().to_string(), &e))?;
-        let generation = Generation {
-            snapshot: handle.load(),
-            targets: proxy::targets(&config),
-        };
+        let metrics = Arc::new(Metrics::new());
+        metrics.reloaded(Ok(1));
         tracing::info!(
             target: "mtls::serve",
             file = %args.config.display(),
@@ -184,41 +179,27 @@ impl Gateway {
             crl_paths: args.crls.clone(),
             loader,
             options,
-            handle,
-            current: RwLock::new(Arc::new(generation)),
-            trusted_ips,
-            upstream_pool: Arc::default(),
+            handle: Arc::new(handle),
+            metrics,
         })
-    }
-
-    /// The current configuration; hold it for a whole request.
-    pub(crate) fn current(&self) -> Arc<Generation> {
-        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    /// Idle keep-alive connections to upstreams.
-    pub(crate) fn upstream_pool(&self) -> &Arc<pool::Pool> {
-        &self.upstream_pool
-    }
-
-    /// The gateway-wide trusted addresses.
-    pub(crate) fn trusted_ips(&self) -> &TrustedIps {
-        &self.trusted_ips
     }
 
     /// Reloads the file: on any error every problem is logged and nothing changes.
     pub(crate) fn reload(&self) -> bool {
-        let Ok(config) = load(&self.loader, &self.path) else {
+        let refused = || {
             tracing::error!(target: "mtls::serve", "reload refused: the running configuration keeps serving");
-            return false;
+            self.metrics.reloaded(Err(()));
+            false
+        };
+        let Ok(config) = load(&self.loader, &self.path) else {
+            return refused();
         };
         let mut options = self.options.clone();
         options.crls = match crl_files::load(&self.crl_paths, &config) {
             Ok(crls) => crls,
             Err(e) => {
                 tracing::error!(target: "mtls::serve", "--crl: {e}");
-                tracing::error!(target: "mtls::serve", "reload refused: the running configuration keeps serving");
-                return false;
+                return refused();
             }
         };
         match self
@@ -226,108 +207,113 @@ impl Gateway {
             .reload(|v| Snapshot::compile(&config, v, &options))
         {
             Ok(version) => {
-                let generation = Arc::new(Generation {
-                    snapshot: self.handle.load(),
-                    targets: proxy::targets(&config),
-                });
-                *self.current.write().unwrap_or_else(PoisonError::into_inner) = generation;
+                self.metrics.reloaded(Ok(version));
                 tracing::info!(target: "mtls::serve", version, "configuration reloaded");
                 true
             }
             Err(e) => {
                 log_error_lines(&self.path.display().to_string(), &e);
-                tracing::error!(target: "mtls::serve", "reload refused: the running configuration keeps serving");
-                false
+                refused()
             }
         }
     }
 }
 
-/// A started gateway: its listeners' real addresses and the means to stop it.
-pub(crate) struct Server {
-    /// The shared state (for reloads).
+/// A started node: the gateway (for reloads) and the running listeners.
+pub(crate) struct Node {
     pub(crate) gateway: Arc<Gateway>,
-    /// The TLS listener's address.
-    pub(crate) tls_addr: SocketAddr,
-    /// The plain HTTP listener's address.
-    pub(crate) http_addr: SocketAddr,
-    shutdown: watch::Sender<bool>,
-    /// Every connection task and accept loop holds a clone; all dropped means all done.
-    tracker: mpsc::Sender<()>,
-    done: mpsc::Receiver<()>,
+    pub(crate) server: mtls_server::Running,
+    status: Option<tokio::sync::watch::Sender<bool>>,
 }
 
-impl Server {
-    /// Stops accepting, lets open connections finish their requests (up to a grace period).
+impl Node {
+    /// The TLS listener's address.
+    pub(crate) fn tls_addr(&self) -> SocketAddr {
+        self.server
+            .addr(true)
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// The plain listener's address.
+    pub(crate) fn http_addr(&self) -> SocketAddr {
+        self.server
+            .addr(false)
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// Stops the listeners, letting open requests finish.
     pub(crate) async fn shutdown(self) {
-        let Self {
-            shutdown,
-            tracker,
-            mut done,
-            ..
-        } = self;
-        let _ = shutdown.send(true);
-        drop(tracker);
-        if tokio::time::timeout(SHUTDOWN_GRACE, done.recv())
-            .await
-            .is_err()
-        {
-            tracing::warn!(target: "mtls::serve", "connections still open after the grace period; closing them");
+        if let Some(status) = self.status {
+            let _ = status.send(true);
         }
+        self.server.shutdown().await;
     }
 }
 
-/// Loads the configuration, binds both listeners and starts serving (within a tokio runtime).
-pub(crate) async fn start(args: &Args) -> Result<Server, ()> {
+/// Loads the configuration, binds the listeners and starts serving (within a tokio runtime).
+pub(crate) async fn start(args: &Args) -> Result<Node, ()> {
     let gateway = Arc::new(Gateway::new(args)?);
-    let bind = |addr: SocketAddr| async move {
-        tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-            tracing::error!(target: "mtls::serve", "cannot listen on {addr}: {e}");
-        })
+    let options = ServerOptions::new(vec![
+        Listen {
+            addr: args.listen,
+            tls: true,
+        },
+        Listen {
+            addr: args.http_listen,
+            tls: false,
+        },
+    ]);
+    let server = mtls_server::start(
+        options,
+        Arc::clone(&gateway.handle),
+        Arc::clone(&gateway.metrics),
+        AccessLog::default(),
+    )
+    .await
+    .map_err(|e| tracing::error!(target: "mtls::serve", "{e}"))?;
+    let status = match args.status_listen {
+        None => None,
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                tracing::error!(target: "mtls::serve", "cannot listen on {addr} (--status-listen): {e}");
+            })?;
+            let local = listener.local_addr().map_err(|e| {
+                tracing::error!(target: "mtls::serve", "status listener: {e}");
+            })?;
+            println!("status: http://{local}");
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            tokio::spawn(mtls_server::serve_status(
+                listener,
+                Arc::clone(&gateway.handle),
+                Arc::clone(&gateway.metrics),
+                stopped,
+            ));
+            Some(stop)
+        }
     };
-    let tls_listener = bind(args.listen).await?;
-    let http_listener = bind(args.http_listen).await?;
-    let local = |l: &tokio::net::TcpListener| {
-        l.local_addr()
-            .map_err(|e| tracing::error!(target: "mtls::serve", "local address: {e}"))
-    };
-    let tls_addr = local(&tls_listener)?;
-    let http_addr = local(&http_listener)?;
-    let (shutdown, shutdown_rx) = watch::channel(false);
-    let (tracker, done) = mpsc::channel::<()>(1);
-    tokio::spawn(listener::accept_loop(
-        tls_listener,
-        true,
-        Arc::clone(&gateway),
-        shutdown_rx.clone(),
-        tracker.clone(),
-    ));
-    tokio::spawn(listener::accept_loop(
-        http_listener,
-        false,
-        Arc::clone(&gateway),
-        shutdown_rx,
-        tracker.clone(),
-    ));
-    tracing::info!(target: "mtls::serve", "listening on https://{tls_addr} and http://{http_addr}");
-    Ok(Server {
+    let node = Node {
         gateway,
-        tls_addr,
-        http_addr,
-        shutdown,
-        tracker,
-        done,
-    })
+        server,
+        status,
+    };
+    tracing::info!(target: "mtls::serve", "listening on https://{} and http://{}", node.tls_addr(), node.http_addr());
+    Ok(node)
 }
 
-/// Sets up logging to stderr: `RUST_LOG`-style filter, `info` by default.
-pub(crate) fn init_tracing() {
+/// Sets up logging to stderr: `RUST_LOG`-style filter, `info` by default; text (colours only
+/// on a terminal) or JSON.
+pub(crate) fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
 }
 
 /// A multi-threaded tokio runtime, or the reason there is none.
@@ -375,7 +361,7 @@ pub(crate) async fn wait_for_signals(gateway: &Arc<Gateway>) -> Stop {
 
 /// `mtls serve`.
 pub(crate) fn run(args: &Args) -> ExitCode {
-    init_tracing();
+    init_tracing(args.log_format);
     let runtime = match runtime() {
         Ok(r) => r,
         Err(e) => {
@@ -384,15 +370,15 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         }
     };
     runtime.block_on(async {
-        let Ok(server) = start(args).await else {
+        let Ok(node) = start(args).await else {
             eprintln!("mtls serve: not started (see the errors above)");
             return ExitCode::from(2);
         };
-        println!("listening: https://{}", server.tls_addr);
-        println!("listening: http://{}", server.http_addr);
+        println!("listening: https://{}", node.tls_addr());
+        println!("listening: http://{}", node.http_addr());
         let _ = std::io::Write::flush(&mut std::io::stdout());
-        let stop = wait_for_signals(&server.gateway).await;
-        server.shutdown().await;
+        let stop = wait_for_signals(&node.gateway).await;
+        node.shutdown().await;
         match stop {
             Stop::Signal => ExitCode::SUCCESS,
             Stop::Error => ExitCode::FAILURE,

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use mtls_cert::{ValidationError, ValidationOptions, validate_chain};
-use rcgen::{DnType, GeneralSubtree, Issuer, KeyPair, NameConstraints, SanType};
+use rcgen::{DnType, GeneralSubtree, NameConstraints, SanType};
 
 fn constrained_root(permitted: Vec<GeneralSubtree>, excluded: Vec<GeneralSubtree>) -> Node {
     ca_with("Constrained Root", None, |p| {
@@ -155,18 +155,14 @@ fn self_issued_intermediates_are_exempt() {
     // The root permits example.test; a rollover certificate of the root's own name (another
     // key, a DNS SAN outside the subtree) is self-issued, so the constraint skips it.
     let root = constrained_root(vec![GeneralSubtree::DnsName("example.test".into())], vec![]);
-    let rolled_key = KeyPair::generate().unwrap();
-    let mut rolled_params = root.params.clone();
-    rolled_params.name_constraints = None;
-    rolled_params.subject_alt_names = vec![SanType::DnsName("other.test".try_into().unwrap())];
-    let rolled = rolled_params
-        .signed_by(&rolled_key, &Issuer::new(root.params.clone(), &root.key))
-        .unwrap();
-    let rolled = Node {
-        params: rolled_params,
-        key: rolled_key,
-        cert: rolled,
-    };
+    let rolled_params = root.params().clone();
+    let rolled = CertSpec::new()
+        .with(|p| {
+            *p = rolled_params;
+            p.name_constraints = None;
+            p.subject_alt_names = vec![SanType::DnsName("other.test".try_into().unwrap())];
+        })
+        .signed_by(&root);
     let leaf = leaf_with(&rolled, |p| {
         p.subject_alt_names = vec![SanType::DnsName("api.example.test".try_into().unwrap())];
     });

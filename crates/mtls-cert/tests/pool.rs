@@ -24,12 +24,10 @@ fn ca_signed(
     issuer: &Node,
     f: impl FnOnce(&mut rcgen::CertificateParams),
 ) -> Node {
-    let mut params = ca_params(cn);
-    f(&mut params);
-    let cert = params
-        .signed_by(&key, &Issuer::new(issuer.params.clone(), &issuer.key))
-        .unwrap();
-    Node { params, key, cert }
+    ca_profile(cn)
+        .with(f)
+        .try_signed_by_with(issuer, key)
+        .unwrap()
 }
 
 #[test]
@@ -92,14 +90,15 @@ fn names_chain_by_rfc5280_comparison() {
     // The leaf names its issuer in another case and spacing than the issuer's subject.
     let root = root("Root CA");
     let i = intermediate("Issuing CA", &root);
-    let mut spelled = i.params.clone();
+    let mut spelled = i.params().clone();
     spelled.distinguished_name = DistinguishedName::new();
     spelled
         .distinguished_name
         .push(DnType::CommonName, "  issuing   ca ");
     let leaf_key = KeyPair::generate().unwrap();
-    let leaf = leaf_params(Some("kongclient"))
-        .signed_by(&leaf_key, &Issuer::new(spelled, &i.key))
+    let leaf = leaf_profile(Some("kongclient"))
+        .into_params()
+        .signed_by(&leaf_key, &Issuer::new(spelled, i.key_pair()))
         .unwrap();
     let presented = vec![leaf.der().clone(), i.der()];
     let v = validate_chain(&presented, &set(&[&root]), &client(), now()).unwrap();

@@ -31,8 +31,11 @@ const SESSION_CACHE_SIZE: usize = 4096;
 pub struct HandshakeConfigs {
     sni_map: Arc<SniMap>,
     no_request: Arc<ServerConfig>,
-    request: HashMap<Vec<Uuid>, (Arc<ServerConfig>, Arc<[Uuid]>)>,
+    request: HashMap<Vec<Uuid>, RequestConfig>,
 }
+
+/// A `ServerConfig` that requests a certificate, with the CA ids it hints.
+type RequestConfig = (Arc<ServerConfig>, Arc<[Uuid]>);
 
 /// What a handshake asked of the client: nothing, or a certificate (with these CA names
 /// hinted, when `send_ca_dn` asked for them). Kept with the connection, so a request whose

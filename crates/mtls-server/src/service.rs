@@ -58,7 +58,7 @@ async fn serve(state: &State, conn: &Conn, req: Request<Incoming>) -> Response<B
         .options
         .response_headers
         .request_id
-        .then(|| crate::respond::request_id());
+        .then(crate::respond::request_id);
     let plan = {
         let head = RequestHead {
             method: req.method(),

@@ -197,16 +197,16 @@ impl Answers {
 
 /// How an authentication plugin stopped: refused, or waiting for the network.
 enum Halt {
-    Deny(Deny),
-    Need(RevocationQuery),
+    Deny(Box<Deny>),
+    Need(Box<RevocationQuery>),
 }
 
 impl From<Halt> for Decision {
     fn from(halt: Halt) -> Self {
         match halt {
-            Halt::Deny(deny) => Decision::Deny(deny),
+            Halt::Deny(deny) => Decision::Deny(*deny),
             Halt::Need(query) => Decision::Pending(Needs {
-                revocation: vec![query],
+                revocation: vec![*query],
             }),
         }
     }
@@ -327,7 +327,7 @@ impl Decider {
         let outcome_for_failure = |cause: AuthFailure, reason: String| {
             let outcome = fail_authentication(store, &auth.matching, cause);
             self.finish(plugin, outcome, None, reason, None)
-                .map_err(Halt::Deny)
+                .map_err(|d| Halt::Deny(Box::new(d)))
         };
         let Some(chain) = chain.filter(|c| !c.is_empty()) else {
             // The failure names itself: no context to add.
@@ -386,7 +386,7 @@ impl Decider {
             String::new(),
             Some(revocation),
         )
-        .map_err(Halt::Deny)
+        .map_err(|d| Halt::Deny(Box::new(d)))
     }
 
     /// The revocation check under the plugin's policy (`Skipped` under `SKIP`), from the
@@ -408,7 +408,7 @@ impl Decider {
             Lookup::Answered(outcome) => outcome,
             Lookup::Needs(query) => match answers.revocation.get(&query.key()) {
                 Some(outcome) => outcome.clone(),
-                None => return Err(Halt::Need(query)),
+                None => return Err(Halt::Need(Box::new(query))),
             },
         };
         if outcome.verdict == Verdict::NoAnswer
@@ -554,7 +554,7 @@ impl Decider {
                             refusal.reason().to_string(),
                             None,
                         )
-                        .map_err(Halt::Deny)
+                        .map_err(|d| Halt::Deny(Box::new(d)))
                     }
                 },
             };

@@ -68,7 +68,7 @@ pub(crate) async fn send(
                 return Ok(response.map(|b| PooledBody::new(b, Arc::clone(pool), key, sender)));
             }
             // The idle connection closed before the request went out: a new one.
-            Err(Exchange::Unsent(unsent)) => req = unsent,
+            Err(Exchange::Unsent(unsent)) => req = *unsent,
             Err(Exchange::Failed(e)) => return Err(e),
         }
     }
@@ -86,7 +86,7 @@ pub(crate) async fn send(
 
 enum Exchange {
     /// Nothing was sent: the request can go on another connection.
-    Unsent(Request<ClientBody>),
+    Unsent(Box<Request<ClientBody>>),
     Failed(UpstreamError),
 }
 
@@ -119,7 +119,7 @@ async fn exchange(
     match response {
         Ok(response) => Ok(response),
         Err(mut e) => match e.take_message() {
-            Some(unsent) => Err(Exchange::Unsent(unsent)),
+            Some(unsent) => Err(Exchange::Unsent(Box::new(unsent))),
             None if body_state.broken.load(std::sync::atomic::Ordering::Relaxed) => {
                 Err(Exchange::Failed(UpstreamError::ClientBody))
             }
