@@ -26,7 +26,11 @@ pub(crate) fn translate(cx: &mut Cx<'_>) {
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     for obj in labelled {
         cx.mark_used(&obj.kind, &obj.namespace, &obj.name);
+        let before = cx.problems.len();
         let data = secrets::data(obj, &mut cx.problems);
+        if cx.problems.len() > before {
+            continue;
+        }
         let mut problems = Vec::new();
         let cert = secrets::text(obj, &data, "cert", &mut problems)
             .or_else(|| secrets::text(obj, &data, "ca.crt", &mut problems));

@@ -42,9 +42,9 @@ fn consumer(cx: &mut Cx<'_>, obj: &Obj) {
     let root = obj.value.clone();
     let username = string_at(obj, &root, "username", "", &mut cx.problems).filter(|s| !s.is_empty());
     let custom_id = string_at(obj, &root, "custom_id", "", &mut cx.problems).filter(|s| !s.is_empty());
-    if username.is_none() && custom_id.is_none() {
+    let anonymous = username.is_none() && custom_id.is_none();
+    if anonymous {
         cx.problems.push(obj.problem("username", "a KongConsumer needs username or custom_id"));
-        return;
     }
     if !list_at(obj, &root, "consumerGroups", "", &mut cx.problems).is_empty() {
         cx.problems.push(obj.problem(
@@ -77,6 +77,9 @@ fn consumer(cx: &mut Cx<'_>, obj: &Obj) {
     }
     for plugin in annotations::plugin_names(obj, &mut cx.problems) {
         cx.bindings.consumer((obj.namespace.clone(), plugin), key.clone(), Referrer::of(obj));
+    }
+    if anonymous {
+        return;
     }
     cx.doc.consumers.insert(
         key,

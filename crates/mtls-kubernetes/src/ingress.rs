@@ -20,6 +20,8 @@ use crate::translate::Cx;
 /// A route being gathered: its Ingress, host, backend and paths.
 struct Group<'a> {
     ingress: &'a Obj,
+    /// The position of the Ingress's annotations in the translation's list.
+    index: usize,
     host: String,
     service: String,
     port: PortDef,
@@ -33,8 +35,13 @@ pub(crate) fn translate(cx: &mut Cx<'_>) {
     let mut groups: BTreeMap<String, Group<'_>> = BTreeMap::new();
     let mut default_backend: Option<String> = None;
     let mut sni_owner: BTreeMap<String, String> = BTreeMap::new();
+    let mut read: Vec<(Overrides, Vec<String>)> = Vec::new();
     for ing in ingresses {
         annotations::check_known(ing, annotations::INGRESS, &mut cx.problems);
+        let index = read.len();
+        let overrides = overrides(cx, ing);
+        let plugins = annotations::plugin_names(ing, &mut cx.problems);
+        read.push((overrides, plugins));
         ing.only_keys(&["spec"], &mut cx.problems);
         let spec = match ing.get("spec") {
             Some(s @ Value::Object(_)) => s.clone(),
@@ -58,7 +65,7 @@ pub(crate) fn translate(cx: &mut Cx<'_>) {
             }
         }
         tls(cx, ing, &spec, &mut sni_owner);
-        rules(cx, ing, &spec, &mut groups);
+        rules(cx, ing, index, &spec, &mut groups);
         if let Some(backend) = spec.get("defaultBackend").filter(|b| !b.is_null()) {
             let field = "spec.defaultBackend";
             if let Some(first) = &default_backend {
@@ -72,6 +79,7 @@ pub(crate) fn translate(cx: &mut Cx<'_>) {
                     format!("{}.{}", ing.namespace, ing.name),
                     Group {
                         ingress: ing,
+                        index,
                         host: String::new(),
                         service,
                         port,
@@ -83,7 +91,8 @@ pub(crate) fn translate(cx: &mut Cx<'_>) {
         }
     }
     for (route_name, group) in groups {
-        route(cx, route_name, group);
+        let (overrides, plugins) = &read[group.index];
+        route(cx, route_name, group, overrides, plugins);
     }
 }
 
@@ -141,6 +150,7 @@ fn tls(cx: &mut Cx<'_>, ing: &Obj, spec: &Value, sni_owner: &mut BTreeMap<String
 fn rules<'a>(
     cx: &mut Cx<'_>,
     ing: &'a Obj,
+    index: usize,
     spec: &Value,
     groups: &mut BTreeMap<String, Group<'a>>,
 ) {
@@ -181,6 +191,7 @@ fn rules<'a>(
                 .entry(route_name)
                 .or_insert_with(|| Group {
                     ingress: ing,
+                    index,
                     host: host.clone(),
                     service,
                     port,
@@ -288,7 +299,13 @@ fn flatten_slashes(path: &str) -> String {
     out
 }
 
-fn route(cx: &mut Cx<'_>, name: String, group: Group<'_>) {
+fn route(
+    cx: &mut Cx<'_>,
+    name: String,
+    group: Group<'_>,
+    overrides: &Overrides,
+    plugins: &[String],
+) {
     let ing = group.ingress;
     let Some(service) = services::ensure(
         cx,
@@ -312,10 +329,10 @@ fn route(cx: &mut Cx<'_>, name: String, group: Group<'_>) {
         value.insert("hosts".into(), json!([group.host]));
     }
     value.insert("paths".into(), json!(group.paths));
-    route_annotations(cx, ing, &mut value);
-    for plugin in annotations::plugin_names(ing, &mut cx.problems) {
+    overrides.apply(&mut value);
+    for plugin in plugins {
         cx.bindings.route(
-            (ing.namespace.clone(), plugin),
+            (ing.namespace.clone(), plugin.clone()),
             name.clone(),
             Referrer::of(ing),
         );
@@ -332,9 +349,52 @@ fn route(cx: &mut Cx<'_>, name: String, group: Group<'_>) {
     }
 }
 
-fn route_annotations(cx: &mut Cx<'_>, ing: &Obj, value: &mut Map<String, Value>) {
+/// What an Ingress's annotations set on each of its routes.
+struct Overrides {
+    fields: Map<String, Value>,
+    aliases: Vec<String>,
+    force_ssl: bool,
+}
+
+impl Overrides {
+    /// Applies the annotations to a route, in Kong's controller's order.
+    fn apply(&self, value: &mut Map<String, Value>) {
+        for (k, v) in &self.fields {
+            value.insert(k.clone(), v.clone());
+        }
+        if self.force_ssl {
+            // `ingress.kubernetes.io/force-ssl-redirect`: HTTPS only, 302, unless the
+            // protocols and code annotations say otherwise.
+            if !self.fields.contains_key("https_redirect_status_code") {
+                value.insert("https_redirect_status_code".into(), json!(302));
+            }
+            if !self.fields.contains_key("protocols") {
+                value.insert("protocols".into(), json!(["https"]));
+            }
+        }
+        if !self.aliases.is_empty() {
+            let mut hosts: Vec<Value> = value
+                .get("hosts")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for alias in &self.aliases {
+                if !hosts.iter().any(|h| h.as_str() == Some(alias.as_str())) {
+                    hosts.push(json!(alias));
+                }
+            }
+            value.insert("hosts".into(), Value::Array(hosts));
+        }
+        normalize_protocols(value);
+    }
+}
+
+/// Reads an Ingress's route annotations (every problem reported, whether or not the
+/// Ingress gives routes).
+fn overrides(cx: &mut Cx<'_>, ing: &Obj) -> Overrides {
     let field = |name: &str| annotations::field(&format!("{PREFIX}{name}"));
     let problems = &mut cx.problems;
+    let mut value = Map::new();
     for (name, key) in [
         ("strip-path", "strip_path"),
         ("preserve-host", "preserve_host"),
@@ -358,28 +418,10 @@ fn route_annotations(cx: &mut Cx<'_>, ing: &Obj, value: &mut Map<String, Value>)
             None => {}
         }
     }
-    if ing
+    let force_ssl = ing
         .annotations
         .get("ingress.kubernetes.io/force-ssl-redirect")
-        .is_some_and(|v| v == "true")
-    {
-        value.insert("https_redirect_status_code".into(), json!(302));
-        let current: Vec<String> = value
-            .get("protocols")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-            .unwrap_or_else(|| vec!["http".into(), "https".into()]);
-        let grpc = current.iter().any(|p| p.contains("grpc"));
-        let http = current.iter().any(|p| p.contains("http"));
-        let mut tls = Vec::new();
-        if grpc {
-            tls.push("grpcs");
-        }
-        if http || !grpc {
-            tls.push("https");
-        }
-        value.insert("protocols".into(), json!(tls));
-    }
+        .is_some_and(|v| v == "true");
     if let Some(code) = annotations::integer(ing, "https-redirect-status-code", (0, 999), problems)
     {
         if matches!(code, 426 | 301 | 302 | 307 | 308) {
@@ -431,19 +473,9 @@ fn route_annotations(cx: &mut Cx<'_>, ing: &Obj, value: &mut Map<String, Value>)
             }
         }
     }
-    if let Some(list) = annotations::get(ing, "host-aliases") {
-        let mut hosts: Vec<Value> = value
-            .get("hosts")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        for alias in annotations::comma_list(list) {
-            if !hosts.iter().any(|h| h.as_str() == Some(alias.as_str())) {
-                hosts.push(json!(alias));
-            }
-        }
-        value.insert("hosts".into(), Value::Array(hosts));
-    }
+    let aliases = annotations::get(ing, "host-aliases")
+        .map(annotations::comma_list)
+        .unwrap_or_default();
     if let Some(handling) = annotations::get(ing, "path-handling") {
         value.insert("path_handling".into(), json!(handling));
     }
@@ -451,10 +483,7 @@ fn route_annotations(cx: &mut Cx<'_>, ing: &Obj, value: &mut Map<String, Value>)
     let mut headers = Map::new();
     for (key, v) in &ing.annotations {
         if let Some(header) = key.strip_prefix("konghq.com/headers.") {
-            let values: Vec<Value> = v
-                .split(separator)
-                .map(|s| json!(s.trim()))
-                .collect();
+            let values: Vec<Value> = v.split(separator).map(|s| json!(s.trim())).collect();
             if !header.is_empty() && !v.is_empty() {
                 headers.insert(header.to_owned(), Value::Array(values));
             }
@@ -463,7 +492,11 @@ fn route_annotations(cx: &mut Cx<'_>, ing: &Obj, value: &mut Map<String, Value>)
     if !headers.is_empty() {
         value.insert("headers".into(), Value::Object(headers));
     }
-    normalize_protocols(value);
+    Overrides {
+        fields: value,
+        aliases,
+        force_ssl,
+    }
 }
 
 /// Kong's controller's rule: gRPC and HTTP protocols mixed become `http, https`; a gRPC

@@ -62,7 +62,7 @@ pub(crate) fn ensure(
     let source = match upstream.service {
         Some(svc) => {
             value.insert("tags".into(), Value::Array(svc.tags()));
-            apply_annotations(cx, svc, &mut value);
+            apply_annotations(cx, svc, &mut value, true);
             for plugin in annotations::plugin_names(svc, &mut cx.problems) {
                 cx.bindings.service(
                     (svc.namespace.clone(), plugin),
@@ -88,7 +88,19 @@ pub(crate) fn ensure(
     Some(kong_name)
 }
 
-fn apply_annotations(cx: &mut Cx<'_>, svc: &Obj, value: &mut Map<String, Value>) {
+/// Reads the annotations of a Service no Ingress routes to: their problems are reported
+/// all the same (the Secrets they name are not read).
+pub(crate) fn check_unrouted(cx: &mut Cx<'_>, svc: &Obj) {
+    apply_annotations(cx, svc, &mut Map::new(), false);
+    let _ = annotations::plugin_names(svc, &mut cx.problems);
+}
+
+fn apply_annotations(
+    cx: &mut Cx<'_>,
+    svc: &Obj,
+    value: &mut Map<String, Value>,
+    secrets: bool,
+) {
     annotations::check_known(svc, annotations::SERVICE, &mut cx.problems);
     let field = |name: &str| annotations::field(&format!("{PREFIX}{name}"));
     let protocol = annotations::get(svc, "protocol").unwrap_or("http");
@@ -130,6 +142,9 @@ fn apply_annotations(cx: &mut Cx<'_>, svc: &Obj, value: &mut Map<String, Value>)
     let verify = annotations::boolean(svc, "tls-verify", &mut cx.problems);
     if let Some(v) = verify {
         value.insert("tls_verify".into(), json!(v));
+    }
+    if !secrets {
+        return;
     }
     if let Some(secret_name) = annotations::get(svc, "client-cert") {
         let f = field("client-cert");

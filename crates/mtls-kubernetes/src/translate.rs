@@ -108,6 +108,15 @@ pub(crate) fn run(
     index(translator, objects, &mut cx);
     crate::cas::translate(&mut cx);
     crate::ingress::translate(&mut cx);
+    let unrouted: Vec<&Obj> = cx
+        .services
+        .iter()
+        .filter(|(k, _)| !cx.used.contains(&("Service".to_owned(), (*k).clone())))
+        .map(|(_, o)| *o)
+        .collect();
+    for svc in unrouted {
+        crate::services::check_unrouted(&mut cx, svc);
+    }
     crate::consumers::translate(&mut cx);
     crate::plugins::translate(&mut cx);
     count_unused(&mut cx);
