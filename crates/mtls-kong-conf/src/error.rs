@@ -167,7 +167,9 @@ pub enum Warning {
     /// A Kong setting about nginx, OpenResty or files that has no equivalent here (log
     /// paths, worker processes, the prefix, ...), set to something else than its default:
     /// accepted, without effect.
-    #[error("{origin}: {name} = {value:?} has no effect here (it configures Kong's nginx or files)")]
+    #[error(
+        "{origin}: {name} = {value:?} has no effect here (it configures Kong's nginx or files)"
+    )]
     NoEffect {
         /// The setting.
         name: String,

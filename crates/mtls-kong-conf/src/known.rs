@@ -130,7 +130,11 @@ pub fn defaults() -> &'static BTreeMap<String, String> {
             .unwrap_or_default()
             .into_iter()
             .map(|l| {
-                let value = if l.value == "NONE" { String::new() } else { l.value };
+                let value = if l.value == "NONE" {
+                    String::new()
+                } else {
+                    l.value
+                };
                 (l.name, value)
             })
             .collect();

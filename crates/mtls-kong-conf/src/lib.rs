@@ -71,6 +71,7 @@ mod listen;
 mod parse;
 mod render;
 mod settings;
+mod types;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -78,9 +79,8 @@ use std::path::Path;
 pub use error::{Error, Origin, SettingError, SettingErrors, Warning};
 pub use listen::{Listener, parse_listeners};
 pub use parse::{ConfLine, parse_conf};
-pub use settings::{
-    Database, Effective, HeaderBuffers, KongHeader, LogLevel, PemSource, Postgres, Settings,
-};
+pub use settings::{Effective, Settings};
+pub use types::{Database, HeaderBuffers, KongHeader, LogLevel, PemSource, Postgres};
 
 /// Gathers the layers of settings, then reads them ([`Builder::build`]). The layers may be
 /// given in any order: precedence is by kind (default < kong.conf < environment < flag);

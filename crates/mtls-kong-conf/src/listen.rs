@@ -105,9 +105,8 @@ pub fn parse_listeners(value: &str) -> Result<Vec<Listener>, String> {
 fn parse_entry(entry: &str) -> Result<Listener, String> {
     let mut words = entry.split_whitespace();
     let address = words.next().ok_or_else(|| USAGE.to_owned())?;
-    let (host, port) = split_address(address).ok_or_else(|| {
-        format!("{address:?} is not <ip>:<port> or <name>:<port>; {USAGE}")
-    })?;
+    let (host, port) = split_address(address)
+        .ok_or_else(|| format!("{address:?} is not <ip>:<port> or <name>:<port>; {USAGE}"))?;
     let mut listener = Listener {
         host,
         port,

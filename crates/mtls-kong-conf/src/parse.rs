@@ -139,9 +139,18 @@ mod tests {
 
     #[test]
     fn kong_syntax() {
-        assert_eq!(one("proxy_listen = 0.0.0.0:8000"), ("proxy_listen".into(), "0.0.0.0:8000".into()));
-        assert_eq!(one("  log_level=debug   # verbose"), ("log_level".into(), "debug".into()));
-        assert_eq!(one("pg_password = a\\#b # c"), ("pg_password".into(), "a#b".into()));
+        assert_eq!(
+            one("proxy_listen = 0.0.0.0:8000"),
+            ("proxy_listen".into(), "0.0.0.0:8000".into())
+        );
+        assert_eq!(
+            one("  log_level=debug   # verbose"),
+            ("log_level".into(), "debug".into())
+        );
+        assert_eq!(
+            one("pg_password = a\\#b # c"),
+            ("pg_password".into(), "a#b".into())
+        );
         assert_eq!(one("pg-host = db"), ("pg_host".into(), "db".into()));
         assert_eq!(one("headers ="), ("headers".into(), String::new()));
         assert_eq!(one("x = a = b"), ("x".into(), "a = b".into()));
@@ -155,12 +164,25 @@ mod tests {
 
     #[test]
     fn refused_lines() {
-        let errors = parse_conf("a = 1\njust words\n[section]\n = 3\nb = 2 \\\n", "k.conf").unwrap_err();
+        let errors =
+            parse_conf("a = 1\njust words\n[section]\n = 3\nb = 2 \\\n", "k.conf").unwrap_err();
         let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(shown.len(), 4, "{shown:?}");
-        assert!(shown[0].starts_with("k.conf line 2: expected name = value"), "{shown:?}");
-        assert!(shown[1].starts_with("k.conf line 3: an INI section"), "{shown:?}");
-        assert!(shown[2].starts_with("k.conf line 4: a setting's name is missing"), "{shown:?}");
-        assert!(shown[3].starts_with("k.conf line 5: the line continues"), "{shown:?}");
+        assert!(
+            shown[0].starts_with("k.conf line 2: expected name = value"),
+            "{shown:?}"
+        );
+        assert!(
+            shown[1].starts_with("k.conf line 3: an INI section"),
+            "{shown:?}"
+        );
+        assert!(
+            shown[2].starts_with("k.conf line 4: a setting's name is missing"),
+            "{shown:?}"
+        );
+        assert!(
+            shown[3].starts_with("k.conf line 5: the line continues"),
+            "{shown:?}"
+        );
     }
 }

@@ -59,9 +59,9 @@ pub(crate) fn check_known(obj: &Obj, allowed: &[&str], problems: &mut Vec<Proble
         let Some(rest) = key.strip_prefix(PREFIX) else {
             continue;
         };
-        let known = allowed
-            .iter()
-            .any(|a| *a == rest || (a.ends_with('.') && rest.starts_with(a) && rest.len() > a.len()));
+        let known = allowed.iter().any(|a| {
+            *a == rest || (a.ends_with('.') && rest.starts_with(a) && rest.len() > a.len())
+        });
         if !known {
             problems.push(obj.problem(
                 field(key),

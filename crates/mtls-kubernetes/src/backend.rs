@@ -146,10 +146,7 @@ pub(crate) fn resolve<'a>(
         }
         cx.problems.push(referrer.problem(
             field,
-            format!(
-                "Service {ns}/{name} has no port {}",
-                port.canonical()
-            ),
+            format!("Service {ns}/{name} has no port {}", port.canonical()),
         ));
         return None;
     };
@@ -190,7 +187,7 @@ pub(crate) fn resolve<'a>(
             service: Some(svc),
         });
     };
-    addresses.sort_by(|a, b| address_order(a).cmp(&address_order(b)));
+    addresses.sort_by_key(address_order);
     addresses.dedup();
     let mut rest = addresses.into_iter();
     let Some((host, port_number)) = rest.next() else {
@@ -328,7 +325,13 @@ fn endpoints_addresses(cx: &mut Cx<'_>, ep: &Obj, port: &ServicePort) -> Vec<(St
             .iter()
             .enumerate()
         {
-            match string_at(ep, a, "ip", &format!("{path}.addresses[{j}]"), &mut cx.problems) {
+            match string_at(
+                ep,
+                a,
+                "ip",
+                &format!("{path}.addresses[{j}]"),
+                &mut cx.problems,
+            ) {
                 Some(ip) => out.push((ip.to_owned(), target)),
                 None => cx.problems.push(ep.problem(
                     format!("{path}.addresses[{j}].ip"),

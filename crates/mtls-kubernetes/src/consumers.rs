@@ -17,13 +17,33 @@ const LABEL: &str = "konghq.com/credential";
 
 /// Credential types: (label value, key in the consumer, fields the Secret may hold, required).
 const TYPES: [(&str, &str, &[&str], &[&str]); 7] = [
-    ("mtls-auth", "mtls_auth_credentials", &["subject_name", "ca_certificate", "id"], &["subject_name"]),
+    (
+        "mtls-auth",
+        "mtls_auth_credentials",
+        &["subject_name", "ca_certificate", "id"],
+        &["subject_name"],
+    ),
     ("acl", "acls", &["group", "id"], &["group"]),
     ("key-auth", "keyauth_credentials", &[], &["key"]),
-    ("basic-auth", "basicauth_credentials", &[], &["username", "password"]),
-    ("hmac-auth", "hmacauth_credentials", &[], &["username", "secret"]),
+    (
+        "basic-auth",
+        "basicauth_credentials",
+        &[],
+        &["username", "password"],
+    ),
+    (
+        "hmac-auth",
+        "hmacauth_credentials",
+        &[],
+        &["username", "secret"],
+    ),
     ("jwt", "jwt_secrets", &[], &["key"]),
-    ("oauth2", "oauth2_credentials", &[], &["name", "client_id", "client_secret", "redirect_uris"]),
+    (
+        "oauth2",
+        "oauth2_credentials",
+        &[],
+        &["name", "client_id", "client_secret", "redirect_uris"],
+    ),
 ];
 
 pub(crate) fn translate(cx: &mut Cx<'_>) {
@@ -40,11 +60,14 @@ fn consumer(cx: &mut Cx<'_>, obj: &Obj) {
         &mut cx.problems,
     );
     let root = obj.value.clone();
-    let username = string_at(obj, &root, "username", "", &mut cx.problems).filter(|s| !s.is_empty());
-    let custom_id = string_at(obj, &root, "custom_id", "", &mut cx.problems).filter(|s| !s.is_empty());
+    let username =
+        string_at(obj, &root, "username", "", &mut cx.problems).filter(|s| !s.is_empty());
+    let custom_id =
+        string_at(obj, &root, "custom_id", "", &mut cx.problems).filter(|s| !s.is_empty());
     let anonymous = username.is_none() && custom_id.is_none();
     if anonymous {
-        cx.problems.push(obj.problem("username", "a KongConsumer needs username or custom_id"));
+        cx.problems
+            .push(obj.problem("username", "a KongConsumer needs username or custom_id"));
     }
     if !list_at(obj, &root, "consumerGroups", "", &mut cx.problems).is_empty() {
         cx.problems.push(obj.problem(
@@ -62,10 +85,14 @@ fn consumer(cx: &mut Cx<'_>, obj: &Obj) {
     value.insert("tags".into(), Value::Array(obj.tags()));
     let key = format!("{}/{}", obj.namespace, obj.name);
     let mut nested = Vec::new();
-    for (i, cred) in list_at(obj, &root, "credentials", "", &mut cx.problems).iter().enumerate() {
+    for (i, cred) in list_at(obj, &root, "credentials", "", &mut cx.problems)
+        .iter()
+        .enumerate()
+    {
         let field = format!("credentials[{i}]");
         let Some(name) = cred.as_str() else {
-            cx.problems.push(obj.problem(field, "expected a Secret's name"));
+            cx.problems
+                .push(obj.problem(field, "expected a Secret's name"));
             continue;
         };
         let Some(secret) = cx.secret(&obj.namespace, name, obj, &field) else {
@@ -76,7 +103,11 @@ fn consumer(cx: &mut Cx<'_>, obj: &Obj) {
         }
     }
     for plugin in annotations::plugin_names(obj, &mut cx.problems) {
-        cx.bindings.consumer((obj.namespace.clone(), plugin), key.clone(), Referrer::of(obj));
+        cx.bindings.consumer(
+            (obj.namespace.clone(), plugin),
+            key.clone(),
+            Referrer::of(obj),
+        );
     }
     if anonymous {
         return;
@@ -117,7 +148,10 @@ fn credential(cx: &mut Cx<'_>, secret: &Obj) -> Option<(&'static str, Entry)> {
         if !fields.is_empty() && !fields.contains(&key.as_str()) {
             cx.problems.push(secret.problem(
                 format!("data.{key}"),
-                format!("unknown field for a {kind} credential (it takes {})", fields.join(", ")),
+                format!(
+                    "unknown field for a {kind} credential (it takes {})",
+                    fields.join(", ")
+                ),
             ));
         }
     }

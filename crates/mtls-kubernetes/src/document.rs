@@ -88,7 +88,11 @@ impl Doc {
             for (i, (_, mut cert)) in self.certificates.into_iter().enumerate() {
                 sources.push((format!("certificates[{i}]"), cert.source));
                 if !cert.snis.is_empty() {
-                    let snis = cert.snis.into_iter().map(|n| json!({ "name": n })).collect();
+                    let snis = cert
+                        .snis
+                        .into_iter()
+                        .map(|n| json!({ "name": n }))
+                        .collect();
                     cert.value.insert("snis".into(), Value::Array(snis));
                 }
                 list.push(Value::Object(cert.value));
@@ -147,7 +151,9 @@ impl Doc {
                     })
                     .collect();
                 if !plugins.is_empty() {
-                    consumer.value.insert("plugins".into(), Value::Array(plugins));
+                    consumer
+                        .value
+                        .insert("plugins".into(), Value::Array(plugins));
                 }
                 list.push(Value::Object(consumer.value));
             }
@@ -206,7 +212,10 @@ mod tests {
             ("services[0]".to_owned(), svc.clone()),
             ("services[0].routes[0]".to_owned(), ing.clone()),
         ];
-        assert_eq!(source_of(&sources, "services[0].routes[0].paths[1]"), Some(&ing));
+        assert_eq!(
+            source_of(&sources, "services[0].routes[0].paths[1]"),
+            Some(&ing)
+        );
         assert_eq!(source_of(&sources, "services[0].host"), Some(&svc));
         assert_eq!(source_of(&sources, "services[0]"), Some(&svc));
         assert_eq!(source_of(&sources, "services[01]"), None);
@@ -217,7 +226,11 @@ mod tests {
     fn yaml_rendering() {
         let doc = json!({"_format_version": "3.0", "ca_certificates": [{"cert": "a\nb\n"}]});
         let yaml = to_kong_yaml(&doc);
-        assert!(yaml.starts_with("_format_version: '3.0'") || yaml.starts_with("_format_version: \"3.0\""), "{yaml}");
+        assert!(
+            yaml.starts_with("_format_version: '3.0'")
+                || yaml.starts_with("_format_version: \"3.0\""),
+            "{yaml}"
+        );
         let back: Value = serde_norway::from_str(&yaml).unwrap();
         assert_eq!(back, doc);
     }

@@ -276,11 +276,19 @@ mod tests {
             p.to_string(),
             "Ingress default/echo (mtls.yaml document 4): spec.rules[0].host: bad"
         );
-        let p = Problem::new(Some(ObjectRef::cluster("KongClusterPlugin", "g")), None, "", "x");
+        let p = Problem::new(
+            Some(ObjectRef::cluster("KongClusterPlugin", "g")),
+            None,
+            "",
+            "x",
+        );
         assert_eq!(p.to_string(), "KongClusterPlugin g: x");
         let w = Warning::Skipped {
             counts: [("Deployment".to_owned(), 2), ("Namespace".to_owned(), 1)].into(),
         };
-        assert_eq!(w.to_string(), "3 objects skipped: 2 Deployment, 1 Namespace");
+        assert_eq!(
+            w.to_string(),
+            "3 objects skipped: 2 Deployment, 1 Namespace"
+        );
     }
 }

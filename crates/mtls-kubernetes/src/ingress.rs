@@ -9,12 +9,13 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::annotations::{self, PREFIX};
+use crate::annotations;
 use crate::backend::PortDef;
 use crate::document::Entry;
 use crate::object::{Obj, list_at, string_at};
 use crate::plugins::Referrer;
-use crate::services::{self, PROTOCOLS};
+use crate::routes::{Overrides, overrides};
+use crate::services;
 use crate::translate::Cx;
 
 /// A route being gathered: its Ingress, host, backend and paths.
@@ -50,7 +51,8 @@ pub(crate) fn translate(cx: &mut Cx<'_>) {
                 continue;
             }
             None => {
-                cx.problems.push(ing.problem("spec", "required field missing"));
+                cx.problems
+                    .push(ing.problem("spec", "required field missing"));
                 continue;
             }
         };
@@ -60,7 +62,8 @@ pub(crate) fn translate(cx: &mut Cx<'_>) {
                     key.as_str(),
                     "rules" | "tls" | "defaultBackend" | "ingressClassName"
                 ) {
-                    cx.problems.push(ing.problem(format!("spec.{key}"), "unknown field"));
+                    cx.problems
+                        .push(ing.problem(format!("spec.{key}"), "unknown field"));
                 }
             }
         }
@@ -116,8 +119,7 @@ fn tls(cx: &mut Cx<'_>, ing: &Obj, spec: &Value, sni_owner: &mut BTreeMap<String
             .collect();
         let secret_name = string_at(ing, entry, "secretName", &path, &mut cx.problems);
         // Kong's controller reads only entries with both hosts and a Secret.
-        let Some(secret_name) = secret_name.filter(|s| !s.is_empty() && !hosts.is_empty())
-        else {
+        let Some(secret_name) = secret_name.filter(|s| !s.is_empty() && !hosts.is_empty()) else {
             continue;
         };
         let field = format!("{path}.secretName");
@@ -131,9 +133,7 @@ fn tls(cx: &mut Cx<'_>, ing: &Obj, spec: &Value, sni_owner: &mut BTreeMap<String
             match sni_owner.get(&host) {
                 Some(owner) if *owner != key => cx.problems.push(ing.problem(
                     &field,
-                    format!(
-                        "host {host} is already served with the certificate of Secret {owner}"
-                    ),
+                    format!("host {host} is already served with the certificate of Secret {owner}"),
                 )),
                 Some(_) => {}
                 None => {
@@ -163,9 +163,15 @@ fn rules<'a>(
             .unwrap_or_default()
             .to_owned();
         let http = rule.get("http").cloned().unwrap_or(Value::Null);
-        for (j, p) in list_at(ing, &http, "paths", &format!("{rpath}.http"), &mut cx.problems)
-            .iter()
-            .enumerate()
+        for (j, p) in list_at(
+            ing,
+            &http,
+            "paths",
+            &format!("{rpath}.http"),
+            &mut cx.problems,
+        )
+        .iter()
+        .enumerate()
         {
             let ppath = format!("{rpath}.http.paths[{j}]");
             let Some(paths) = kong_paths(cx, ing, p, &ppath) else {
@@ -173,7 +179,8 @@ fn rules<'a>(
             };
             let field = format!("{ppath}.backend");
             let Some(backend) = p.get("backend").filter(|b| !b.is_null()) else {
-                cx.problems.push(ing.problem(field, "required field missing"));
+                cx.problems
+                    .push(ing.problem(field, "required field missing"));
                 continue;
             };
             let Some((service, port)) = backend_of(cx, ing, backend, &field) else {
@@ -205,7 +212,12 @@ fn rules<'a>(
 }
 
 /// A backend's Service name and port.
-fn backend_of(cx: &mut Cx<'_>, ing: &Obj, backend: &Value, field: &str) -> Option<(String, PortDef)> {
+fn backend_of(
+    cx: &mut Cx<'_>,
+    ing: &Obj,
+    backend: &Value,
+    field: &str,
+) -> Option<(String, PortDef)> {
     if backend.get("resource").is_some_and(|r| !r.is_null()) {
         cx.problems.push(ing.problem(
             format!("{field}.resource"),
@@ -229,7 +241,8 @@ fn backend_of(cx: &mut Cx<'_>, ing: &Obj, backend: &Value, field: &str) -> Optio
         None => PortDef::Implicit,
         Some(port) => {
             let ppath = format!("{spath}.port");
-            let number = crate::object::int_at(ing, port, "number", &ppath, (1, 65535), &mut cx.problems);
+            let number =
+                crate::object::int_at(ing, port, "number", &ppath, (1, 65535), &mut cx.problems);
             let pname = string_at(ing, port, "name", &ppath, &mut cx.problems);
             match (number.and_then(|n| u16::try_from(n).ok()), pname) {
                 (Some(n), None) => PortDef::Number(n),
@@ -254,8 +267,8 @@ fn kong_paths(cx: &mut Cx<'_>, ing: &Obj, p: &Value, ppath: &str) -> Option<Vec<
     if path.is_empty() {
         path = "/".to_owned();
     }
-    let path_type = string_at(ing, p, "pathType", ppath, &mut cx.problems)
-        .unwrap_or("ImplementationSpecific");
+    let path_type =
+        string_at(ing, p, "pathType", ppath, &mut cx.problems).unwrap_or("ImplementationSpecific");
     let mut out = Vec::new();
     match path_type {
         "Prefix" => {
@@ -272,7 +285,9 @@ fn kong_paths(cx: &mut Cx<'_>, ing: &Obj, p: &Value, ppath: &str) -> Option<Vec<
         other => {
             cx.problems.push(ing.problem(
                 format!("{ppath}.pathType"),
-                format!("unknown pathType {other:?}: expected Exact, Prefix or ImplementationSpecific"),
+                format!(
+                    "unknown pathType {other:?}: expected Exact, Prefix or ImplementationSpecific"
+                ),
             ));
             return None;
         }
@@ -349,187 +364,6 @@ fn route(
     }
 }
 
-/// What an Ingress's annotations set on each of its routes.
-struct Overrides {
-    fields: Map<String, Value>,
-    aliases: Vec<String>,
-    force_ssl: bool,
-}
-
-impl Overrides {
-    /// Applies the annotations to a route, in Kong's controller's order.
-    fn apply(&self, value: &mut Map<String, Value>) {
-        for (k, v) in &self.fields {
-            value.insert(k.clone(), v.clone());
-        }
-        if self.force_ssl {
-            // `ingress.kubernetes.io/force-ssl-redirect`: HTTPS only, 302, unless the
-            // protocols and code annotations say otherwise.
-            if !self.fields.contains_key("https_redirect_status_code") {
-                value.insert("https_redirect_status_code".into(), json!(302));
-            }
-            if !self.fields.contains_key("protocols") {
-                value.insert("protocols".into(), json!(["https"]));
-            }
-        }
-        if !self.aliases.is_empty() {
-            let mut hosts: Vec<Value> = value
-                .get("hosts")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            for alias in &self.aliases {
-                if !hosts.iter().any(|h| h.as_str() == Some(alias.as_str())) {
-                    hosts.push(json!(alias));
-                }
-            }
-            value.insert("hosts".into(), Value::Array(hosts));
-        }
-        normalize_protocols(value);
-    }
-}
-
-/// Reads an Ingress's route annotations (every problem reported, whether or not the
-/// Ingress gives routes).
-fn overrides(cx: &mut Cx<'_>, ing: &Obj) -> Overrides {
-    let field = |name: &str| annotations::field(&format!("{PREFIX}{name}"));
-    let problems = &mut cx.problems;
-    let mut value = Map::new();
-    for (name, key) in [
-        ("strip-path", "strip_path"),
-        ("preserve-host", "preserve_host"),
-        ("request-buffering", "request_buffering"),
-        ("response-buffering", "response_buffering"),
-    ] {
-        if let Some(b) = annotations::boolean(ing, name, problems) {
-            value.insert(key.into(), json!(b));
-        }
-    }
-    if let Some(list) = annotations::get(ing, "protocols") {
-        let protocols = annotations::comma_list(list);
-        match protocols.iter().find(|p| !PROTOCOLS.contains(&p.as_str())) {
-            Some(bad) => problems.push(ing.problem(
-                field("protocols"),
-                format!("invalid protocol {bad:?}: expected some of {}", PROTOCOLS.join(", ")),
-            )),
-            None if !protocols.is_empty() => {
-                value.insert("protocols".into(), json!(protocols));
-            }
-            None => {}
-        }
-    }
-    let force_ssl = ing
-        .annotations
-        .get("ingress.kubernetes.io/force-ssl-redirect")
-        .is_some_and(|v| v == "true");
-    if let Some(code) = annotations::integer(ing, "https-redirect-status-code", (0, 999), problems)
-    {
-        if matches!(code, 426 | 301 | 302 | 307 | 308) {
-            value.insert("https_redirect_status_code".into(), json!(code));
-        } else {
-            problems.push(ing.problem(
-                field("https-redirect-status-code"),
-                format!("{code} is not one of 426, 301, 302, 307, 308"),
-            ));
-        }
-    }
-    if let Some(n) = annotations::integer(
-        ing,
-        "regex-priority",
-        (i64::from(i32::MIN), i64::from(i32::MAX)),
-        problems,
-    ) {
-        value.insert("regex_priority".into(), json!(n));
-    }
-    if let Some(list) = annotations::get(ing, "methods") {
-        let methods: Vec<String> = annotations::comma_list(list)
-            .into_iter()
-            .map(|m| m.to_ascii_uppercase())
-            .collect();
-        match methods
-            .iter()
-            .find(|m| !m.bytes().all(|b| b.is_ascii_uppercase()))
-        {
-            Some(bad) => problems.push(ing.problem(
-                field("methods"),
-                format!("invalid method {bad:?}: letters only"),
-            )),
-            None if !methods.is_empty() => {
-                value.insert("methods".into(), json!(methods));
-            }
-            None => {}
-        }
-    }
-    if let Some(list) = annotations::get(ing, "snis") {
-        let snis = annotations::comma_list(list);
-        match snis.iter().find(|s| !valid_sni(s)) {
-            Some(bad) => problems.push(ing.problem(
-                field("snis"),
-                format!("invalid SNI {bad:?}: a host name"),
-            )),
-            // An empty value sets no SNI criteria, as Kong's controller reads it.
-            None => {
-                value.insert("snis".into(), json!(snis));
-            }
-        }
-    }
-    let aliases = annotations::get(ing, "host-aliases")
-        .map(annotations::comma_list)
-        .unwrap_or_default();
-    if let Some(handling) = annotations::get(ing, "path-handling") {
-        value.insert("path_handling".into(), json!(handling));
-    }
-    let separator = annotations::get(ing, "headers-separator").unwrap_or(",");
-    let mut headers = Map::new();
-    for (key, v) in &ing.annotations {
-        if let Some(header) = key.strip_prefix("konghq.com/headers.") {
-            let values: Vec<Value> = v.split(separator).map(|s| json!(s.trim())).collect();
-            if !header.is_empty() && !v.is_empty() {
-                headers.insert(header.to_owned(), Value::Array(values));
-            }
-        }
-    }
-    if !headers.is_empty() {
-        value.insert("headers".into(), Value::Object(headers));
-    }
-    Overrides {
-        fields: value,
-        aliases,
-        force_ssl,
-    }
-}
-
-/// Kong's controller's rule: gRPC and HTTP protocols mixed become `http, https`; a gRPC
-/// route takes no `strip_path`.
-fn normalize_protocols(value: &mut Map<String, Value>) {
-    let Some(protocols) = value.get("protocols").and_then(Value::as_array) else {
-        return;
-    };
-    let grpc = protocols
-        .iter()
-        .any(|p| p.as_str().is_some_and(|p| p.contains("grpc")));
-    let http = protocols
-        .iter()
-        .any(|p| p.as_str().is_some_and(|p| p.contains("http")));
-    if grpc && http {
-        value.insert("protocols".into(), json!(["http", "https"]));
-    } else if grpc {
-        value.remove("strip_path");
-    }
-}
-
-/// A host name as Kong's controller accepts an SNI: labels of letters and digits joined by
-/// single hyphens, separated by dots.
-fn valid_sni(sni: &str) -> bool {
-    !sni.is_empty()
-        && sni.split('.').all(|label| {
-            !label.is_empty()
-                && label.split('-').all(|part| {
-                    !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric())
-                })
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,10 +371,5 @@ mod tests {
     #[test]
     fn helpers() {
         assert_eq!(flatten_slashes("//a///b/"), "/a/b/");
-        assert!(valid_sni("api.example.com"));
-        assert!(valid_sni("a-b.c"));
-        assert!(!valid_sni("*.example.com"));
-        assert!(!valid_sni("a--b.c"));
-        assert!(!valid_sni("a..b"));
     }
 }

@@ -35,13 +35,29 @@ pub(crate) enum Handling {
 const HANDLED: [(&str, &str, Handling); 9] = [
     ("networking.k8s.io/v1", "Ingress", Handling::Ingress),
     ("v1", "Service", Handling::Service),
-    ("discovery.k8s.io/v1", "EndpointSlice", Handling::EndpointSlice),
+    (
+        "discovery.k8s.io/v1",
+        "EndpointSlice",
+        Handling::EndpointSlice,
+    ),
     ("v1", "Endpoints", Handling::Endpoints),
     ("v1", "Secret", Handling::Secret),
     ("v1", "ConfigMap", Handling::ConfigMap),
-    ("configuration.konghq.com/v1", "KongPlugin", Handling::KongPlugin),
-    ("configuration.konghq.com/v1", "KongClusterPlugin", Handling::KongClusterPlugin),
-    ("configuration.konghq.com/v1", "KongConsumer", Handling::KongConsumer),
+    (
+        "configuration.konghq.com/v1",
+        "KongPlugin",
+        Handling::KongPlugin,
+    ),
+    (
+        "configuration.konghq.com/v1",
+        "KongClusterPlugin",
+        Handling::KongClusterPlugin,
+    ),
+    (
+        "configuration.konghq.com/v1",
+        "KongConsumer",
+        Handling::KongConsumer,
+    ),
 ];
 
 /// Kubernetes' built-in API group versions: their other kinds (workloads, RBAC, ...) are
@@ -113,9 +129,9 @@ pub(crate) fn classify(api_version: &str, kind: &str) -> Handling {
         return *handling;
     }
     let group = api_version.split_once('/').map_or("", |(g, _)| g);
-    let handled_kind = HANDLED.iter().any(|(v, k, _)| {
-        *k == kind && v.split_once('/').map_or("", |(g, _)| g) == group
-    });
+    let handled_kind = HANDLED
+        .iter()
+        .any(|(v, k, _)| *k == kind && v.split_once('/').map_or("", |(g, _)| g) == group);
     if handled_kind {
         return Handling::UnknownVersion;
     }
@@ -131,7 +147,10 @@ pub(crate) fn classify(api_version: &str, kind: &str) -> Handling {
 
 /// The apiVersion this translation reads for `kind`, if it reads it.
 pub(crate) fn expected_version(kind: &str) -> Option<&'static str> {
-    HANDLED.iter().find(|(_, k, _)| *k == kind).map(|(v, _, _)| *v)
+    HANDLED
+        .iter()
+        .find(|(_, k, _)| *k == kind)
+        .map(|(v, _, _)| *v)
 }
 
 /// Whether `kind` has no namespace.
@@ -145,15 +164,27 @@ mod tests {
 
     #[test]
     fn classes() {
-        assert_eq!(classify("networking.k8s.io/v1", "Ingress"), Handling::Ingress);
+        assert_eq!(
+            classify("networking.k8s.io/v1", "Ingress"),
+            Handling::Ingress
+        );
         assert_eq!(
             classify("networking.k8s.io/v1beta1", "Ingress"),
             Handling::UnknownVersion
         );
-        assert_eq!(classify("extensions/v1beta1", "Ingress"), Handling::UnknownVersion);
+        assert_eq!(
+            classify("extensions/v1beta1", "Ingress"),
+            Handling::UnknownVersion
+        );
         assert_eq!(classify("apps/v1", "Deployment"), Handling::Skip);
-        assert_eq!(classify("networking.k8s.io/v1", "IngressClass"), Handling::Skip);
-        assert_eq!(classify("example.com/v1", "Widget"), Handling::UnknownVersion);
+        assert_eq!(
+            classify("networking.k8s.io/v1", "IngressClass"),
+            Handling::Skip
+        );
+        assert_eq!(
+            classify("example.com/v1", "Widget"),
+            Handling::UnknownVersion
+        );
         assert!(matches!(
             classify("configuration.konghq.com/v1", "KongIngress"),
             Handling::Unsupported(_)

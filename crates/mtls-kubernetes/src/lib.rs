@@ -132,6 +132,7 @@ mod input;
 mod kinds;
 mod object;
 mod plugins;
+mod routes;
 mod secrets;
 mod services;
 mod translate;
@@ -306,10 +307,7 @@ impl Translation {
 
     /// Loads the document with `loader`; its errors are reported with the object each
     /// entity came from ([`Error::Load`]).
-    pub fn load(
-        &self,
-        loader: &Loader,
-    ) -> Result<(Config, Vec<mtls_kong_config::Warning>), Error> {
+    pub fn load(&self, loader: &Loader) -> Result<(Config, Vec<mtls_kong_config::Warning>), Error> {
         match loader.load_value(&self.document) {
             Ok(loaded) => Ok(loaded),
             Err(e) => {
@@ -317,7 +315,14 @@ impl Translation {
                     Some(errors) => errors
                         .errors()
                         .iter()
-                        .map(|c| Problem::new(self.object_at(c.path()).cloned(), None, c.path(), c.message()))
+                        .map(|c| {
+                            Problem::new(
+                                self.object_at(c.path()).cloned(),
+                                None,
+                                c.path(),
+                                c.message(),
+                            )
+                        })
                         .collect(),
                     None => vec![Problem::new(None, None, "", e.to_string())],
                 };

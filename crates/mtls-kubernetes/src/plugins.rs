@@ -59,7 +59,11 @@ struct Refs {
 
 impl Bindings {
     pub(crate) fn route(&mut self, plugin: Key, route: String, by: Referrer) {
-        self.by_plugin.entry(plugin).or_default().routes.push((route, by));
+        self.by_plugin
+            .entry(plugin)
+            .or_default()
+            .routes
+            .push((route, by));
     }
 
     pub(crate) fn service(&mut self, plugin: Key, service: String, by: Referrer) {
@@ -128,7 +132,11 @@ pub(crate) fn translate(cx: &mut Cx<'_>) {
         let Some(def) = definition(cx, obj) else {
             continue;
         };
-        let plugin = def.record.get("name").and_then(Value::as_str).unwrap_or_default();
+        let plugin = def
+            .record
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if let Some(first) = global_names.get(plugin) {
             cx.problems.push(obj.problem(
                 "metadata.labels.global",
@@ -170,9 +178,12 @@ pub(crate) fn translate(cx: &mut Cx<'_>) {
     }
 }
 
+/// A plugin's scope: the consumer (its key), and the service or route (field, name).
+type Combination<'a> = (Option<String>, Option<(&'a str, String)>);
+
 /// Kong's controller's combinations, each as a plugin entity.
 fn emit(cx: &mut Cx<'_>, def: &Definition, refs: Refs) {
-    let mut combos: Vec<(Option<String>, Option<(&str, String)>)> = Vec::new();
+    let mut combos: Vec<Combination<'_>> = Vec::new();
     let scoped: Vec<(&str, String)> = refs
         .services
         .iter()
@@ -190,7 +201,12 @@ fn emit(cx: &mut Cx<'_>, def: &Definition, refs: Refs) {
             }
         }
     }
-    let plugin = def.record.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let plugin = def
+        .record
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     for (consumer, scope) in combos {
         let mut record = def.record.clone();
         let mut hashed = String::new();
@@ -249,10 +265,22 @@ fn definition(cx: &mut Cx<'_>, obj: &Obj) -> Option<Definition> {
         &mut cx.problems,
     );
     for (key, why) in [
-        ("configPatches", "configPatches is not supported: use config or configFrom"),
-        ("consumerRef", "consumerRef is not supported: annotate the KongConsumer"),
-        ("ordering", "ordering is not supported (Kong Enterprise's dynamic plugin ordering)"),
-        ("run_on", "run_on is not supported (it was for Kong's hybrid mesh)"),
+        (
+            "configPatches",
+            "configPatches is not supported: use config or configFrom",
+        ),
+        (
+            "consumerRef",
+            "consumerRef is not supported: annotate the KongConsumer",
+        ),
+        (
+            "ordering",
+            "ordering is not supported (Kong Enterprise's dynamic plugin ordering)",
+        ),
+        (
+            "run_on",
+            "run_on is not supported (it was for Kong's hybrid mesh)",
+        ),
     ] {
         if obj.get(key).is_some() {
             cx.problems.push(obj.problem(key, why));
@@ -271,16 +299,15 @@ fn definition(cx: &mut Cx<'_>, obj: &Obj) -> Option<Definition> {
         None => None,
         Some(c @ Value::Object(_)) => Some(c.clone()),
         Some(_) => {
-            cx.problems.push(obj.problem("config", "expected a mapping"));
+            cx.problems
+                .push(obj.problem("config", "expected a mapping"));
             None
         }
     };
     let config = match (config, obj.get("configFrom")) {
         (Some(_), Some(_)) => {
-            cx.problems.push(obj.problem(
-                "configFrom",
-                "config and configFrom are both set: use one",
-            ));
+            cx.problems
+                .push(obj.problem("configFrom", "config and configFrom are both set: use one"));
             None
         }
         (Some(c), None) => Some(c),
@@ -298,7 +325,9 @@ fn definition(cx: &mut Cx<'_>, obj: &Obj) -> Option<Definition> {
             record.insert("enabled".into(), json!(false));
         }
         Some(Value::Bool(false)) => {}
-        Some(_) => cx.problems.push(obj.problem("disabled", "expected true or false")),
+        Some(_) => cx
+            .problems
+            .push(obj.problem("disabled", "expected true or false")),
     }
     let protocols = list_at(obj, &root, "protocols", "", &mut cx.problems);
     if !protocols.is_empty() {

@@ -95,12 +95,7 @@ pub(crate) fn check_unrouted(cx: &mut Cx<'_>, svc: &Obj) {
     let _ = annotations::plugin_names(svc, &mut cx.problems);
 }
 
-fn apply_annotations(
-    cx: &mut Cx<'_>,
-    svc: &Obj,
-    value: &mut Map<String, Value>,
-    secrets: bool,
-) {
+fn apply_annotations(cx: &mut Cx<'_>, svc: &Obj, value: &mut Map<String, Value>, secrets: bool) {
     annotations::check_known(svc, annotations::SERVICE, &mut cx.problems);
     let field = |name: &str| annotations::field(&format!("{PREFIX}{name}"));
     let protocol = annotations::get(svc, "protocol").unwrap_or("http");
@@ -129,7 +124,11 @@ fn apply_annotations(
         value.remove("path");
     }
     for (name, key, range) in [
-        ("connect-timeout", "connect_timeout", (1, i64::from(i32::MAX))),
+        (
+            "connect-timeout",
+            "connect_timeout",
+            (1, i64::from(i32::MAX)),
+        ),
         ("read-timeout", "read_timeout", (1, i64::from(i32::MAX))),
         ("write-timeout", "write_timeout", (1, i64::from(i32::MAX))),
         ("retries", "retries", (0, 32767)),

@@ -146,15 +146,17 @@ fn taken(translator: &Translator, obj: &Obj) -> Result<(), String> {
 fn index<'a>(translator: &Translator, objects: &'a [Obj], cx: &mut Cx<'a>) {
     let mut seen: BTreeMap<(String, String, String), &Obj> = BTreeMap::new();
     let mut ordered: Vec<&Obj> = objects.iter().collect();
-    ordered.sort_by(|a, b| {
-        (&a.kind, &a.namespace, &a.name).cmp(&(&b.kind, &b.namespace, &b.name))
-    });
+    ordered.sort_by(|a, b| (&a.kind, &a.namespace, &a.name).cmp(&(&b.kind, &b.namespace, &b.name)));
     for obj in objects {
         let key = (obj.kind.clone(), obj.namespace.clone(), obj.name.clone());
         if let Some(first) = seen.get(&key) {
             cx.problems.push(obj.problem(
                 "metadata.name",
-                format!("duplicate name: {} is also defined in {}", obj.reference(), first.doc),
+                format!(
+                    "duplicate name: {} is also defined in {}",
+                    obj.reference(),
+                    first.doc
+                ),
             ));
         } else {
             seen.insert(key, obj);

@@ -49,8 +49,8 @@ fn mismatch(expected: &Value, actual: Option<&Value>, path: &str) -> Option<Stri
 
 #[test]
 fn translation_cases() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases.yaml"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases.yaml")).unwrap();
     let cases: Vec<Case> = serde_norway::from_str(&text).unwrap();
     assert!(cases.len() >= 15);
     let mut failures = Vec::new();
@@ -87,7 +87,11 @@ fn translation_cases() {
             .filter(|w| !matches!(w, Warning::Skipped { .. }))
             .count();
         if others != case.warnings {
-            failures.push(format!("{}: warnings {:?}", case.name, translation.warnings()));
+            failures.push(format!(
+                "{}: warnings {:?}",
+                case.name,
+                translation.warnings()
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

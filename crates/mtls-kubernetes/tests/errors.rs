@@ -20,7 +20,9 @@ fn problems(input: &str) -> Problems {
 fn assert_problems(problems: &Problems, expected: &[(&str, &str, &str)]) {
     for (object, field, fragment) in expected {
         assert!(
-            problems.about(object).any(|p| p.field == *field && p.message.contains(fragment)),
+            problems
+                .about(object)
+                .any(|p| p.field == *field && p.message.contains(fragment)),
             "missing {object} {field}: {fragment}\nall:\n{problems}"
         );
     }
@@ -65,9 +67,21 @@ metadata: {name: r}
     assert_problems(
         &p,
         &[
-            ("Ingress default/old", "apiVersion", "expected \"networking.k8s.io/v1\""),
-            ("KongPlugin default/beta", "apiVersion", "expected \"configuration.konghq.com/v1\""),
-            ("Widget shop/w", "apiVersion", "unknown apiVersion \"example.com/v1\""),
+            (
+                "Ingress default/old",
+                "apiVersion",
+                "expected \"networking.k8s.io/v1\"",
+            ),
+            (
+                "KongPlugin default/beta",
+                "apiVersion",
+                "expected \"configuration.konghq.com/v1\"",
+            ),
+            (
+                "Widget shop/w",
+                "apiVersion",
+                "unknown apiVersion \"example.com/v1\"",
+            ),
             ("KongIngress default/ki", "kind", "not translated"),
             ("HTTPRoute default/r", "kind", "Gateway API"),
         ],
@@ -106,10 +120,26 @@ credentials: [cred-missing]
     assert_problems(
         &problems(&input),
         &[
-            ("Ingress default/web", "spec.tls[0].secretName", "Secret default/tls-missing is not in the input"),
-            ("Service default/s", "metadata.annotations.konghq.com/client-cert", "Secret default/cert-missing"),
-            ("KongPlugin default/from-secret", "configFrom.secretKeyRef.name", "Secret default/config-missing"),
-            ("KongConsumer default/c", "credentials[0]", "Secret default/cred-missing"),
+            (
+                "Ingress default/web",
+                "spec.tls[0].secretName",
+                "Secret default/tls-missing is not in the input",
+            ),
+            (
+                "Service default/s",
+                "metadata.annotations.konghq.com/client-cert",
+                "Secret default/cert-missing",
+            ),
+            (
+                "KongPlugin default/from-secret",
+                "configFrom.secretKeyRef.name",
+                "Secret default/config-missing",
+            ),
+            (
+                "KongConsumer default/c",
+                "credentials[0]",
+                "Secret default/cred-missing",
+            ),
         ],
     );
 }
@@ -120,7 +150,11 @@ fn duplicate_names() {
     let p = problems(&format!("{consumer}---\n{consumer}"));
     assert_problems(
         &p,
-        &[("KongConsumer default/c", "metadata.name", "duplicate name: KongConsumer default/c is also defined in <input> document 1")],
+        &[(
+            "KongConsumer default/c",
+            "metadata.name",
+            "duplicate name: KongConsumer default/c is also defined in <input> document 1",
+        )],
     );
     // Same name in other namespaces, or of another kind, is fine.
     let other = consumer.replace("{name: c}", "{name: c, namespace: other}");
@@ -133,8 +167,16 @@ fn annotation_naming_an_absent_plugin() {
     assert_problems(
         &problems(&input),
         &[
-            ("Ingress default/web", "metadata.annotations.konghq.com/plugins", "no KongPlugin \"mtls-auth\" in namespace default"),
-            ("Ingress default/web", "metadata.annotations.konghq.com/plugins", "no KongPlugin \"nope\""),
+            (
+                "Ingress default/web",
+                "metadata.annotations.konghq.com/plugins",
+                "no KongPlugin \"mtls-auth\" in namespace default",
+            ),
+            (
+                "Ingress default/web",
+                "metadata.annotations.konghq.com/plugins",
+                "no KongPlugin \"nope\"",
+            ),
         ],
     );
     // A KongPlugin in another namespace is not found either.
@@ -195,8 +237,16 @@ spec: {ports: [{port: 80}]}
             (ing, &methods, "invalid method \"P0ST\""),
             (ing, &snis, "invalid SNI"),
             (ing, &over, "annotation not supported"),
-            (ing, "spec.rules[0].http.paths[0].pathType", "unknown pathType \"Regex\""),
-            (ing, "spec.rules[0].http.paths[1].backend.resource", "not supported"),
+            (
+                ing,
+                "spec.rules[0].http.paths[0].pathType",
+                "unknown pathType \"Regex\"",
+            ),
+            (
+                ing,
+                "spec.rules[0].http.paths[1].backend.resource",
+                "not supported",
+            ),
             (ing, "spec.extra", "unknown field"),
             (svc, &sproto, "invalid protocol \"ftp\""),
             (svc, &spath, "must start with /"),
@@ -207,18 +257,46 @@ spec: {ports: [{port: 80}]}
 
 #[test]
 fn documents_that_are_not_objects() {
-    let p = problems("apiVersion: v1\nkind: Secret\nmetadata: {name: ok}\n---\n- a list\n---\nkind: Secret\nmetadata: {}\n---\n[unclosed\n");
+    let p = problems(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: ok}\n---\n- a list\n---\nkind: Secret\nmetadata: {}\n---\n[unclosed\n",
+    );
     let text = p.to_string();
-    assert!(text.contains("<input> document 2: expected a Kubernetes object"), "{text}");
-    assert!(text.contains("<input> document 3: apiVersion: required field missing"), "{text}");
-    assert!(text.contains("<input> document 3: metadata.name: required"), "{text}");
-    assert!(text.contains("<input> document 4: not valid YAML"), "{text}");
+    assert!(
+        text.contains("<input> document 2: expected a Kubernetes object"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<input> document 3: apiVersion: required field missing"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<input> document 3: metadata.name: required"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<input> document 4: not valid YAML"),
+        "{text}"
+    );
     // A label that is not a string.
-    let p = problems("apiVersion: v1\nkind: Secret\nmetadata: {name: s, labels: {konghq.com/ca-cert: true}}\n");
-    assert!(p.to_string().contains("metadata.labels.konghq.com/ca-cert: expected a string"), "{p}");
+    let p = problems(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s, labels: {konghq.com/ca-cert: true}}\n",
+    );
+    assert!(
+        p.to_string()
+            .contains("metadata.labels.konghq.com/ca-cert: expected a string"),
+        "{p}"
+    );
     // Too deep, refused before parsing.
-    let deep = format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: s}}\nstringData: {}{}\n", "[".repeat(100), "]".repeat(100));
-    assert!(problems(&deep).to_string().contains("refused before parsing"));
+    let deep = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: s}}\nstringData: {}{}\n",
+        "[".repeat(100),
+        "]".repeat(100)
+    );
+    assert!(
+        problems(&deep)
+            .to_string()
+            .contains("refused before parsing")
+    );
 }
 
 #[test]
@@ -264,14 +342,30 @@ data: {cert: "!!!"}
     assert_problems(
         &problems(input),
         &[
-            ("KongConsumer default/c", "username", "needs username or custom_id"),
+            (
+                "KongConsumer default/c",
+                "username",
+                "needs username or custom_id",
+            ),
             ("KongConsumer default/c", "consumerGroups", "not supported"),
             ("Secret default/no-label", label, "needs this label"),
-            ("Secret default/other-type", label, "unknown credential type \"ldap\""),
-            ("Secret default/mtls-bad", "data.subjectname", "unknown field for a mtls-auth credential"),
+            (
+                "Secret default/other-type",
+                label,
+                "unknown credential type \"ldap\"",
+            ),
+            (
+                "Secret default/mtls-bad",
+                "data.subjectname",
+                "unknown field for a mtls-auth credential",
+            ),
             ("Secret default/mtls-bad", "data.subject_name", "required"),
             ("Secret default/ca-empty", "data", "under \"cert\""),
-            ("Secret default/ca-two", "data.cert", "exactly one PEM CERTIFICATE block, found 2"),
+            (
+                "Secret default/ca-two",
+                "data.cert",
+                "exactly one PEM CERTIFICATE block, found 2",
+            ),
             ("Secret default/bad-base64", "data.cert", "not valid base64"),
         ],
     );
@@ -309,8 +403,16 @@ fn duplicate_ca_ids_and_conflicting_tls_hosts() {
     assert_problems(
         &problems(&input),
         &[
-            ("Secret default/ca-2", "data.id", "duplicate CA certificate id"),
-            ("Ingress default/web", "spec.tls[1].secretName", "already served with the certificate of Secret default/tls-a"),
+            (
+                "Secret default/ca-2",
+                "data.id",
+                "duplicate CA certificate id",
+            ),
+            (
+                "Ingress default/web",
+                "spec.tls[1].secretName",
+                "already served with the certificate of Secret default/tls-a",
+            ),
         ],
     );
 }
@@ -349,8 +451,16 @@ plugin: acl
         &[
             ("KongPlugin default/both", "configFrom", "both set"),
             ("KongPlugin default/neither", "plugin", "required"),
-            ("KongPlugin default/patched", "configPatches", "not supported"),
-            ("KongPlugin default/global-attempt", "metadata.labels.global", "use a KongClusterPlugin"),
+            (
+                "KongPlugin default/patched",
+                "configPatches",
+                "not supported",
+            ),
+            (
+                "KongPlugin default/global-attempt",
+                "metadata.labels.global",
+                "use a KongClusterPlugin",
+            ),
         ],
     );
 }
@@ -382,12 +492,24 @@ endpoints: []
         &problems(&input),
         &[
             ("Service default/s", "", "no ready address for port http"),
-            ("EndpointSlice default/orphan", "metadata.labels.kubernetes.io/service-name", "required"),
+            (
+                "EndpointSlice default/orphan",
+                "metadata.labels.kubernetes.io/service-name",
+                "required",
+            ),
         ],
     );
     // A port the Service does not have, and a named port of a Service not in the input.
-    let p = problems(&INGRESS.replace("  annotations: {konghq.com/plugins: \"PLUGINS\"}\n", "").replace("{number: 80}", "{name: web}"));
-    assert!(p.to_string().contains("Service default/s is not in the input: a port by name"), "{p}");
+    let p = problems(
+        &INGRESS
+            .replace("  annotations: {konghq.com/plugins: \"PLUGINS\"}\n", "")
+            .replace("{number: 80}", "{name: web}"),
+    );
+    assert!(
+        p.to_string()
+            .contains("Service default/s is not in the input: a port by name"),
+        "{p}"
+    );
 }
 
 #[test]
@@ -397,16 +519,34 @@ fn loader_errors_name_the_object() {
 
     // An expired CA: the loader refuses it, and the problem names the Secret.
     let expired = tutorial.replace(&block(&root.pem, 4), &block(&expired_ca(), 4));
-    let err = translate_str(&expired).unwrap().load(&Loader::new()).unwrap_err();
-    let Error::Load(p) = &err else { panic!("{err}") };
-    assert!(p.about("Secret default/my-ca-cert").any(|p| p.field.starts_with("ca_certificates[0]")), "{err}");
+    let err = translate_str(&expired)
+        .unwrap()
+        .load(&Loader::new())
+        .unwrap_err();
+    let Error::Load(p) = &err else {
+        panic!("{err}")
+    };
+    assert!(
+        p.about("Secret default/my-ca-cert")
+            .any(|p| p.field.starts_with("ca_certificates[0]")),
+        "{err}"
+    );
 
     // A CA id no Secret has: the KongPlugin.
-    let unknown = tutorial.replace(&format!("    - {CA_ID}\n  skip"), "    - 00000000-0000-4000-8000-000000000001\n  skip");
-    let err = translate_str(&unknown).unwrap().load(&Loader::new()).unwrap_err();
-    let Error::Load(p) = &err else { panic!("{err}") };
+    let unknown = tutorial.replace(
+        &format!("    - {CA_ID}\n  skip"),
+        "    - 00000000-0000-4000-8000-000000000001\n  skip",
+    );
+    let err = translate_str(&unknown)
+        .unwrap()
+        .load(&Loader::new())
+        .unwrap_err();
+    let Error::Load(p) = &err else {
+        panic!("{err}")
+    };
     assert!(
-        p.about("KongPlugin default/mtls-auth").any(|p| p.message.contains("no ca_certificate with id")),
+        p.about("KongPlugin default/mtls-auth")
+            .any(|p| p.message.contains("no ca_certificate with id")),
         "{err}"
     );
 
@@ -415,11 +555,18 @@ fn loader_errors_name_the_object() {
         "  annotations:\n    kubernetes.io/ingress.class: kong\nusername",
         "  annotations:\n    kubernetes.io/ingress.class: kong\n    konghq.com/plugins: mtls-auth\nusername",
     );
-    let err = translate_str(&on_consumer).unwrap().load(&Loader::new()).unwrap_err();
-    let Error::Load(p) = &err else { panic!("{err}") };
+    let err = translate_str(&on_consumer)
+        .unwrap()
+        .load(&Loader::new())
+        .unwrap_err();
+    let Error::Load(p) = &err else {
+        panic!("{err}")
+    };
     assert!(
-        p.problems().iter().any(|p| p.message.contains("cannot be configured on a consumer")
-            && p.object.as_ref().is_some_and(|o| o.kind == "KongPlugin")),
+        p.problems()
+            .iter()
+            .any(|p| p.message.contains("cannot be configured on a consumer")
+                && p.object.as_ref().is_some_and(|o| o.kind == "KongPlugin")),
         "{err}"
     );
 }

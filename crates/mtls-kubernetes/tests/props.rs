@@ -7,20 +7,86 @@ use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
 const KEYS: &[&str] = &[
-    "spec", "rules", "http", "paths", "path", "pathType", "backend", "service", "name", "port",
-    "number", "host", "tls", "hosts", "secretName", "defaultBackend", "ports", "targetPort",
-    "type", "externalName", "endpoints", "addresses", "conditions", "ready", "subsets", "ip",
-    "data", "stringData", "plugin", "config", "configFrom", "secretKeyRef", "key", "username",
-    "custom_id", "credentials", "disabled", "protocols", "instance_name", "ca_certificates",
-    "items", "ingressClassName", "id", "cert", "subject_name", "group",
+    "spec",
+    "rules",
+    "http",
+    "paths",
+    "path",
+    "pathType",
+    "backend",
+    "service",
+    "name",
+    "port",
+    "number",
+    "host",
+    "tls",
+    "hosts",
+    "secretName",
+    "defaultBackend",
+    "ports",
+    "targetPort",
+    "type",
+    "externalName",
+    "endpoints",
+    "addresses",
+    "conditions",
+    "ready",
+    "subsets",
+    "ip",
+    "data",
+    "stringData",
+    "plugin",
+    "config",
+    "configFrom",
+    "secretKeyRef",
+    "key",
+    "username",
+    "custom_id",
+    "credentials",
+    "disabled",
+    "protocols",
+    "instance_name",
+    "ca_certificates",
+    "items",
+    "ingressClassName",
+    "id",
+    "cert",
+    "subject_name",
+    "group",
 ];
 
 const STRINGS: &[&str] = &[
-    "", "/", "/a", "//x//", "/~/r\\d+", "Prefix", "Exact", "ImplementationSpecific", "Bogus",
-    "s", "echo", "kong", "nginx", "mtls-auth", "acl", "true", "false", "80", "http", "https",
-    "grpc", "*.example.com", "a.example.com", "10.0.0.1", "::1", "ExternalName",
-    "3f2a1c5e-8b7d-4e6f-9a0b-1c2d3e4f5a60", "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n",
-    "YWxsb3c6IFtvcHNdCg==", "!!", "konghq.com/plugins",
+    "",
+    "/",
+    "/a",
+    "//x//",
+    "/~/r\\d+",
+    "Prefix",
+    "Exact",
+    "ImplementationSpecific",
+    "Bogus",
+    "s",
+    "echo",
+    "kong",
+    "nginx",
+    "mtls-auth",
+    "acl",
+    "true",
+    "false",
+    "80",
+    "http",
+    "https",
+    "grpc",
+    "*.example.com",
+    "a.example.com",
+    "10.0.0.1",
+    "::1",
+    "ExternalName",
+    "3f2a1c5e-8b7d-4e6f-9a0b-1c2d3e4f5a60",
+    "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n",
+    "YWxsb3c6IFtvcHNdCg==",
+    "!!",
+    "konghq.com/plugins",
 ];
 
 const KINDS: &[(&str, &str)] = &[
@@ -39,14 +105,27 @@ const KINDS: &[(&str, &str)] = &[
 ];
 
 const ANNOTATIONS: &[&str] = &[
-    "konghq.com/plugins", "konghq.com/strip-path", "konghq.com/protocols", "konghq.com/snis",
-    "konghq.com/methods", "konghq.com/preserve-host", "konghq.com/https-redirect-status-code",
-    "konghq.com/protocol", "konghq.com/path", "konghq.com/client-cert", "konghq.com/unknown",
-    "kubernetes.io/ingress.class", "konghq.com/headers.x", "konghq.com/host-aliases",
+    "konghq.com/plugins",
+    "konghq.com/strip-path",
+    "konghq.com/protocols",
+    "konghq.com/snis",
+    "konghq.com/methods",
+    "konghq.com/preserve-host",
+    "konghq.com/https-redirect-status-code",
+    "konghq.com/protocol",
+    "konghq.com/path",
+    "konghq.com/client-cert",
+    "konghq.com/unknown",
+    "kubernetes.io/ingress.class",
+    "konghq.com/headers.x",
+    "konghq.com/host-aliases",
 ];
 
 const LABELS: &[&str] = &[
-    "konghq.com/ca-cert", "konghq.com/credential", "kubernetes.io/service-name", "global",
+    "konghq.com/ca-cert",
+    "konghq.com/credential",
+    "kubernetes.io/service-name",
+    "global",
 ];
 
 fn leaf() -> impl Strategy<Value = Value> {
@@ -64,9 +143,7 @@ fn tree() -> impl Strategy<Value = Value> {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
             proptest::collection::vec((proptest::sample::select(KEYS), inner), 0..6).prop_map(
-                |pairs| Value::Object(
-                    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
-                )
+                |pairs| Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
             ),
         ]
     })
@@ -74,7 +151,10 @@ fn tree() -> impl Strategy<Value = Value> {
 
 fn string_map(keys: &'static [&'static str]) -> impl Strategy<Value = Value> {
     proptest::collection::vec(
-        (proptest::sample::select(keys), proptest::sample::select(STRINGS)),
+        (
+            proptest::sample::select(keys),
+            proptest::sample::select(STRINGS),
+        ),
         0..3,
     )
     .prop_map(|pairs| {

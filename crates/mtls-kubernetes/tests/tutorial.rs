@@ -152,7 +152,13 @@ fn ingress_class_choice() {
 
     // Objects without a class are taken unless told otherwise.
     let unclassed = manifest.replace("  ingressClassName: kong\n", "");
-    assert!(translate_str(&unclassed).unwrap().document().get("services").is_some());
+    assert!(
+        translate_str(&unclassed)
+            .unwrap()
+            .document()
+            .get("services")
+            .is_some()
+    );
     let strict = Translator::new().take_unclassed(false);
     let t = strict.translate_str(&unclassed).unwrap();
     assert!(t.document().get("services").is_none());
@@ -161,9 +167,19 @@ fn ingress_class_choice() {
 #[test]
 fn detection() {
     let root = ca("Tutorial Root");
-    assert!(mtls_kubernetes::is_manifests(&tutorial(&root.pem, "127.0.0.1", 1)));
-    assert!(!mtls_kubernetes::is_manifests("_format_version: \"3.0\"\nservices: []\n"));
-    assert!(!mtls_kubernetes::is_manifests("{\"_format_version\": \"3.0\"}"));
+    assert!(mtls_kubernetes::is_manifests(&tutorial(
+        &root.pem,
+        "127.0.0.1",
+        1
+    )));
+    assert!(!mtls_kubernetes::is_manifests(
+        "_format_version: \"3.0\"\nservices: []\n"
+    ));
+    assert!(!mtls_kubernetes::is_manifests(
+        "{\"_format_version\": \"3.0\"}"
+    ));
     assert!(!mtls_kubernetes::is_manifests(": : not yaml ["));
-    assert!(mtls_kubernetes::is_manifests("---\n---\napiVersion: v1\nkind: Secret\n"));
+    assert!(mtls_kubernetes::is_manifests(
+        "---\n---\napiVersion: v1\nkind: Secret\n"
+    ));
 }
