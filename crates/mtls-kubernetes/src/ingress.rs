@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use crate::annotations;
 use crate::backend::PortDef;
 use crate::document::Entry;
-use crate::object::{Obj, list_at, string_at};
+use crate::object::{Obj, check_keys, list_at, string_at};
 use crate::plugins::Referrer;
 use crate::routes::{Overrides, overrides};
 use crate::services;
@@ -105,6 +105,13 @@ fn tls(cx: &mut Cx<'_>, ing: &Obj, spec: &Value, sni_owner: &mut BTreeMap<String
         .enumerate()
     {
         let path = format!("spec.tls[{i}]");
+        check_keys(
+            ing,
+            entry,
+            &path,
+            &["hosts", "secretName"],
+            &mut cx.problems,
+        );
         let hosts: Vec<String> = list_at(ing, entry, "hosts", &path, &mut cx.problems)
             .iter()
             .enumerate()
@@ -159,10 +166,18 @@ fn rules<'a>(
         .enumerate()
     {
         let rpath = format!("spec.rules[{i}]");
+        check_keys(ing, rule, &rpath, &["host", "http"], &mut cx.problems);
         let host = string_at(ing, rule, "host", &rpath, &mut cx.problems)
             .unwrap_or_default()
             .to_owned();
         let http = rule.get("http").cloned().unwrap_or(Value::Null);
+        check_keys(
+            ing,
+            &http,
+            &format!("{rpath}.http"),
+            &["paths"],
+            &mut cx.problems,
+        );
         for (j, p) in list_at(
             ing,
             &http,
@@ -174,6 +189,13 @@ fn rules<'a>(
         .enumerate()
         {
             let ppath = format!("{rpath}.http.paths[{j}]");
+            check_keys(
+                ing,
+                p,
+                &ppath,
+                &["path", "pathType", "backend"],
+                &mut cx.problems,
+            );
             let Some(paths) = kong_paths(cx, ing, p, &ppath) else {
                 continue;
             };
@@ -218,6 +240,13 @@ fn backend_of(
     backend: &Value,
     field: &str,
 ) -> Option<(String, PortDef)> {
+    check_keys(
+        ing,
+        backend,
+        field,
+        &["service", "resource"],
+        &mut cx.problems,
+    );
     if backend.get("resource").is_some_and(|r| !r.is_null()) {
         cx.problems.push(ing.problem(
             format!("{field}.resource"),
@@ -231,6 +260,7 @@ fn backend_of(
         return None;
     };
     let spath = format!("{field}.service");
+    check_keys(ing, service, &spath, &["name", "port"], &mut cx.problems);
     let name = string_at(ing, service, "name", &spath, &mut cx.problems);
     let Some(name) = name.filter(|n| !n.is_empty()) else {
         cx.problems
@@ -241,6 +271,11 @@ fn backend_of(
         None => PortDef::Implicit,
         Some(port) => {
             let ppath = format!("{spath}.port");
+            let before = cx.problems.len();
+            check_keys(ing, port, &ppath, &["number", "name"], &mut cx.problems);
+            if cx.problems.len() > before {
+                return None;
+            }
             let number =
                 crate::object::int_at(ing, port, "number", &ppath, (1, 65535), &mut cx.problems);
             let pname = string_at(ing, port, "name", &ppath, &mut cx.problems);
@@ -248,6 +283,11 @@ fn backend_of(
                 (Some(n), None) => PortDef::Number(n),
                 (None, Some(n)) if !n.is_empty() => PortDef::Name(n.to_owned()),
                 (None, None) if port.get("number").is_none() => PortDef::Implicit,
+                (None, Some(_)) => {
+                    cx.problems
+                        .push(ing.problem(format!("{ppath}.name"), "expected a port name"));
+                    return None;
+                }
                 (Some(_), Some(_)) => {
                     cx.problems
                         .push(ing.problem(ppath, "set either number or name, not both"));

@@ -134,6 +134,15 @@ fn push_value(value: Value, doc: DocumentRef, out: &mut Vec<Obj>, problems: &mut
     if value.is_null() {
         return;
     }
+    if value.get("_format_version").is_some() {
+        problems.push(Problem::new(
+            None,
+            Some(doc),
+            "_format_version",
+            "a Kong declarative file (kong.yaml), not Kubernetes manifests: give it on its own",
+        ));
+        return;
+    }
     let is_list = value.get("kind").and_then(Value::as_str) == Some("List")
         && value.get("apiVersion").and_then(Value::as_str) == Some("v1");
     if is_list {

@@ -241,6 +241,28 @@ impl Obj {
     }
 }
 
+/// Reports every key of the mapping `value` (at `path`) outside `allowed`, and a `value`
+/// that is not a mapping.
+pub(crate) fn check_keys(
+    obj: &Obj,
+    value: &Value,
+    path: &str,
+    allowed: &[&str],
+    problems: &mut Vec<Problem>,
+) {
+    match value {
+        Value::Object(map) => {
+            for key in map.keys() {
+                if !allowed.contains(&key.as_str()) {
+                    problems.push(obj.problem(crate::path(path, key), "unknown field"));
+                }
+            }
+        }
+        Value::Null => {}
+        _ => problems.push(obj.problem(path, "expected a mapping")),
+    }
+}
+
 /// A field read from a mapping: a string, or a problem.
 pub(crate) fn string_at<'a>(
     obj: &Obj,

@@ -277,6 +277,9 @@ fn documents_that_are_not_objects() {
         text.contains("<input> document 4: not valid YAML"),
         "{text}"
     );
+    // A kong.yaml among manifests.
+    let p = problems("_format_version: \"3.0\"\nservices: []\n");
+    assert!(p.to_string().contains("a Kong declarative file"), "{p}");
     // A label that is not a string.
     let p = problems(
         "apiVersion: v1\nkind: Secret\nmetadata: {name: s, labels: {konghq.com/ca-cert: true}}\n",
@@ -568,5 +571,36 @@ fn loader_errors_name_the_object() {
             .any(|p| p.message.contains("cannot be configured on a consumer")
                 && p.object.as_ref().is_some_and(|o| o.kind == "KongPlugin")),
         "{err}"
+    );
+}
+
+#[test]
+fn misspelt_fields_inside_an_ingress() {
+    let input = r#"apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  rules:
+    - hots: a.example.com
+      http:
+        paths:
+          - path: /
+            pathtype: Prefix
+            backend: {service: {name: s, port: {numbr: 80}}}
+          - path: /b
+            backend: {service: {name: s, port: {name: ""}}}
+  tls:
+    - {hosts: [a.example.com], secret: tls}
+"#;
+    let path = "spec.rules[0].http.paths";
+    assert_problems(
+        &problems(input),
+        &[
+            ("Ingress default/web", "spec.rules[0].hots", "unknown field"),
+            ("Ingress default/web", &format!("{path}[0].pathtype"), "unknown field"),
+            ("Ingress default/web", &format!("{path}[0].backend.service.port.numbr"), "unknown field"),
+            ("Ingress default/web", &format!("{path}[1].backend.service.port.name"), "expected a port name"),
+            ("Ingress default/web", "spec.tls[0].secret", "unknown field"),
+        ],
     );
 }
