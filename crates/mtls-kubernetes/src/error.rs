@@ -49,19 +49,25 @@ impl fmt::Display for ObjectRef {
     }
 }
 
-/// Where a document is in the input: its source (a file, or `<input>` for text) and its
-/// position among that source's YAML documents (1 for the first).
+/// Where a document is in the input: its source (a file, or `<input>` for text), its
+/// position among that source's YAML documents (1 for the first) and the line it starts on.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DocumentRef {
     /// The file, or `<input>`.
     pub source: String,
     /// The document's position in the source, from 1.
     pub index: usize,
+    /// The line of the source the document starts on, from 1.
+    pub line: usize,
 }
 
 impl fmt::Display for DocumentRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} document {}", self.source, self.index)
+        write!(
+            f,
+            "{} document {} (line {})",
+            self.source, self.index, self.line
+        )
     }
 }
 
@@ -268,13 +274,14 @@ mod tests {
             Some(DocumentRef {
                 source: "mtls.yaml".into(),
                 index: 4,
+                line: 30,
             }),
             "spec.rules[0].host",
             "bad",
         );
         assert_eq!(
             p.to_string(),
-            "Ingress default/echo (mtls.yaml document 4): spec.rules[0].host: bad"
+            "Ingress default/echo (mtls.yaml document 4 (line 30)): spec.rules[0].host: bad"
         );
         let p = Problem::new(
             Some(ObjectRef::cluster("KongClusterPlugin", "g")),

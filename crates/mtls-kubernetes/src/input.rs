@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{DocumentRef, Error, Problem};
@@ -91,17 +90,18 @@ pub(crate) fn objects(source: &Source, problems: &mut Vec<Problem>) -> Vec<Obj> 
             Some(DocumentRef {
                 source: source.name.clone(),
                 index: 1,
+                line: 1,
             }),
             "",
             format!("not read: {refusal}"),
         ));
         return out;
     }
-    let stream = serde_norway::Deserializer::from_str(&source.text);
-    for (i, document) in stream.enumerate() {
+    for (i, (line, text)) in split_documents(&source.text).into_iter().enumerate() {
         let doc = DocumentRef {
             source: source.name.clone(),
             index: i + 1,
+            line,
         };
         if i >= MAX_DOCUMENTS {
             problems.push(Problem::new(
@@ -112,21 +112,67 @@ pub(crate) fn objects(source: &Source, problems: &mut Vec<Problem>) -> Vec<Obj> 
             ));
             break;
         }
-        let value = match Value::deserialize(document) {
-            Ok(v) => v,
-            Err(e) => {
-                problems.push(Problem::new(
-                    None,
-                    Some(doc),
-                    "",
-                    format!("not valid YAML: {e}"),
-                ));
-                // The stream cannot be trusted past a syntax error.
-                break;
-            }
-        };
-        push_value(value, doc, &mut out, problems);
+        // One document at a time: serde_norway's multi-document reader can panic on some
+        // malformed streams, its single-document reader reports them.
+        match serde_norway::from_str::<Value>(&text) {
+            Ok(value) => push_value(value, doc, &mut out, problems),
+            Err(e) => problems.push(Problem::new(
+                None,
+                Some(doc),
+                "",
+                format!("not valid YAML: {e} (lines counted from the document's start)"),
+            )),
+        }
     }
+    out
+}
+
+/// Splits a YAML stream into its documents, each with the line it starts on: a line
+/// starting with `---` (then a blank or the end of the line) starts one, a `...` line ends
+/// one (YAML forbids such lines inside a document's content). Directives (`%YAML`) go with
+/// the document they precede; documents holding only blanks and comments are left out.
+pub(crate) fn split_documents(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut start = 1;
+    let mut directives = String::new();
+    let mut flush = |current: &mut String, start: usize, out: &mut Vec<(usize, String)>| {
+        let content = current.lines().any(|l| {
+            let l = l.strip_prefix("---").unwrap_or(l).trim();
+            !l.is_empty() && !l.starts_with('#') && !l.starts_with('%')
+        });
+        if content {
+            out.push((start, std::mem::take(current)));
+        } else {
+            current.clear();
+        }
+    };
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let number = i + 1;
+        let bare = line.trim_end_matches(['\n', '\r']);
+        let marker = |m: &str| {
+            bare.strip_prefix(m)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
+        };
+        if marker("---") {
+            if current.trim_start().starts_with('%') && !current.contains("\n---") {
+                directives = std::mem::take(&mut current);
+            }
+            flush(&mut current, start, &mut out);
+            current.push_str(&std::mem::take(&mut directives));
+            current.push_str(line);
+            start = number;
+        } else if marker("...") {
+            flush(&mut current, start, &mut out);
+            start = number + 1;
+        } else {
+            if current.is_empty() {
+                start = number;
+            }
+            current.push_str(line);
+        }
+    }
+    flush(&mut current, start, &mut out);
     out
 }
 
@@ -164,5 +210,30 @@ fn push_value(value: Value, doc: DocumentRef, out: &mut Vec<Obj>, problems: &mut
     match Obj::read(value, doc) {
         Ok(obj) => out.push(obj),
         Err(p) => problems.extend(p),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn starts(text: &str) -> Vec<usize> {
+        split_documents(text).into_iter().map(|(l, _)| l).collect()
+    }
+
+    #[test]
+    fn documents() {
+        assert_eq!(starts("a: 1\n---\nb: 2\n"), [1, 2]);
+        assert_eq!(
+            starts("---\na: 1\n--- \n# only a comment\n---\nb: 2\n...\n"),
+            [1, 5]
+        );
+        assert_eq!(starts("%YAML 1.2\n---\na: 1\n"), [2]);
+        assert_eq!(starts("--- {a: 1}\n---\tb\n"), [1, 2]);
+        assert_eq!(starts("a: |\n  ---x\n  text\n---x: 1\n"), [1]);
+        let docs = split_documents("%YAML 1.2\n---\na: 1\n");
+        assert!(docs[0].1.starts_with("%YAML 1.2\n---"));
+        assert!(split_documents("").is_empty());
+        assert!(split_documents("# nothing\n\n").is_empty());
     }
 }

@@ -257,10 +257,11 @@ pub fn is_manifests(text: &str) -> bool {
     if mtls_kong_config::declarative::check_limits(text).is_err() {
         return false;
     }
-    let first = serde_norway::Deserializer::from_str(text)
+    let first = input::split_documents(text)
+        .into_iter()
         .take(16)
-        .map(|d| serde::Deserialize::deserialize(d).unwrap_or(Value::Null))
-        .find(|v: &Value| !v.is_null());
+        .map(|(_, doc)| serde_norway::from_str::<Value>(&doc).unwrap_or(Value::Null))
+        .find(|v| !v.is_null());
     first.is_some_and(|v| {
         v.get("_format_version").is_none()
             && v.get("apiVersion").is_some_and(Value::is_string)

@@ -153,7 +153,7 @@ fn duplicate_names() {
         &[(
             "KongConsumer default/c",
             "metadata.name",
-            "duplicate name: KongConsumer default/c is also defined in <input> document 1",
+            "duplicate name: KongConsumer default/c is also defined in <input> document 1 (line 1)",
         )],
     );
     // Same name in other namespaces, or of another kind, is fine.
@@ -262,19 +262,19 @@ fn documents_that_are_not_objects() {
     );
     let text = p.to_string();
     assert!(
-        text.contains("<input> document 2: expected a Kubernetes object"),
+        text.contains("<input> document 2 (line 4): expected a Kubernetes object"),
         "{text}"
     );
     assert!(
-        text.contains("<input> document 3: apiVersion: required field missing"),
+        text.contains("<input> document 3 (line 6): apiVersion: required field missing"),
         "{text}"
     );
     assert!(
-        text.contains("<input> document 3: metadata.name: required"),
+        text.contains("<input> document 3 (line 6): metadata.name: required"),
         "{text}"
     );
     assert!(
-        text.contains("<input> document 4: not valid YAML"),
+        text.contains("<input> document 4 (line 9): not valid YAML"),
         "{text}"
     );
     // A kong.yaml among manifests.
@@ -597,9 +597,21 @@ spec:
         &problems(input),
         &[
             ("Ingress default/web", "spec.rules[0].hots", "unknown field"),
-            ("Ingress default/web", &format!("{path}[0].pathtype"), "unknown field"),
-            ("Ingress default/web", &format!("{path}[0].backend.service.port.numbr"), "unknown field"),
-            ("Ingress default/web", &format!("{path}[1].backend.service.port.name"), "expected a port name"),
+            (
+                "Ingress default/web",
+                &format!("{path}[0].pathtype"),
+                "unknown field",
+            ),
+            (
+                "Ingress default/web",
+                &format!("{path}[0].backend.service.port.numbr"),
+                "unknown field",
+            ),
+            (
+                "Ingress default/web",
+                &format!("{path}[1].backend.service.port.name"),
+                "expected a port name",
+            ),
             ("Ingress default/web", "spec.tls[0].secret", "unknown field"),
         ],
     );

@@ -212,6 +212,12 @@ proptest! {
     }
 
     #[test]
+    fn yaml_like_text_is_ok_or_err(text in "(apiVersion: v1\n|kind: [A-Z][a-z]{1,8}\n|---\n|\\.\\.\\.\n|[a-z]{1,3}: |[*&!][a-z]{0,2} ?|[{}\\[\\],] ?|- |\n  |'|\"|#|\\|\n|>\n|%YAML 1.2\n){0,40}") {
+        prop_assert_eq!(outcome(&text), outcome(&text));
+        let _ = mtls_kubernetes::is_manifests(&text);
+    }
+
+    #[test]
     fn any_objects_are_ok_or_err_and_deterministic(objects in proptest::collection::vec(object(), 1..6)) {
         let text = objects
             .iter()
