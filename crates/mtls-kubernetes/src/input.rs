@@ -136,7 +136,7 @@ pub(crate) fn split_documents(text: &str) -> Vec<(usize, String)> {
     let mut current = String::new();
     let mut start = 1;
     let mut directives = String::new();
-    let mut flush = |current: &mut String, start: usize, out: &mut Vec<(usize, String)>| {
+    let flush = |current: &mut String, start: usize, out: &mut Vec<(usize, String)>| {
         let content = current.lines().any(|l| {
             let l = l.strip_prefix("---").unwrap_or(l).trim();
             !l.is_empty() && !l.starts_with('#') && !l.starts_with('%')
