@@ -98,6 +98,13 @@ impl SourceFormat {
     }
 }
 
+/// The depth and size checks [`parse`] runs before any parser sees the text ([`MAX_DEPTH`],
+/// [`MAX_SIZE`]), for callers that parse the text themselves (a multi-document YAML stream of
+/// Kubernetes manifests). `Err` is the refusal, with its line for a too deep nesting.
+pub fn check_limits(text: &str) -> Result<(), String> {
+    limits::check(text).map_err(|refusal| refusal.to_string())
+}
+
 /// Parses `text` in `format` into a document, after the depth and size checks.
 pub fn parse(text: &str, format: SourceFormat) -> Result<Value, LoadError> {
     limits::check(text).map_err(|refusal| LoadError::Syntax {
