@@ -89,6 +89,8 @@ mod revocation;
 mod router;
 mod server_certs;
 mod snapshot;
+#[cfg(feature = "tower")]
+mod layer;
 mod upstream;
 
 pub use compile::{
@@ -116,6 +118,8 @@ pub use router::{
 };
 pub use server_certs::ServerCertificates;
 pub use snapshot::{CacheStats, Prepared, Snapshot, SnapshotHandle};
+#[cfg(feature = "tower")]
+pub use layer::{Authenticated, ConnectionInfo, MtlsLayer, MtlsService};
 pub use upstream::UpstreamTls;
 
 /// Kong's request-path normalisation (decision 13) and escaping, as routing uses them.

@@ -21,6 +21,7 @@
 
 mod access_log;
 mod body;
+pub mod embed;
 mod listener;
 mod metrics;
 mod respond;
