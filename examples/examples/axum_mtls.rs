@@ -14,7 +14,10 @@ use mtls_gateway::{Authenticated, CompileOptions, MtlsLayer, Snapshot, SnapshotH
 /// The app's own handler: it reads who the certificate's consumer is.
 async fn hello(Extension(auth): Extension<Authenticated>) -> String {
     let consumer = auth.0.consumer.as_ref().and_then(|c| c.username.clone());
-    format!("hello {}\n", consumer.unwrap_or_else(|| "anonymous".to_owned()))
+    format!(
+        "hello {}\n",
+        consumer.unwrap_or_else(|| "anonymous".to_owned())
+    )
 }
 
 /// Serves the app on `listener`, with the mutual-TLS plugins of `kong_yaml`.
@@ -27,8 +30,11 @@ pub async fn serve(
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider()); // mTLS
     let (config, _) = mtls_kong_config::load_str(kong_yaml)?; // mTLS
     let mut options = CompileOptions::new(Arc::clone(&provider)); // mTLS
-    options.default_server_certificate = Some(mtls_server::tls_files::self_signed_default(&provider)?); // mTLS
-    let handle = Arc::new(SnapshotHandle::try_new(|v| Snapshot::compile(&config, v, &options))?); // mTLS
+    options.default_server_certificate =
+        Some(mtls_server::tls_files::self_signed_default(&provider)?); // mTLS
+    let handle = Arc::new(SnapshotHandle::try_new(|v| {
+        Snapshot::compile(&config, v, &options)
+    })?); // mTLS
     let app = app.layer(MtlsLayer::new(Arc::clone(&handle))); // mTLS
     mtls_server::embed::serve(listener, handle, app).await?; // mTLS (instead of axum::serve)
     Ok(())

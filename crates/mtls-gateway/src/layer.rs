@@ -20,9 +20,9 @@ use std::task::{Context, Poll};
 use http::{Request, Response};
 use mtls_cert::pki_types::UnixTime;
 
+use crate::Allow;
 use crate::plan::{Connection, Plan, RequestHead, Respond, TlsInfo};
 use crate::snapshot::SnapshotHandle;
-use crate::Allow;
 
 /// The connection a request came on, as the accept loop saw it (a request extension).
 #[derive(Debug, Clone)]
@@ -106,7 +106,11 @@ where
         Box::pin(async move {
             let Some(info) = req.extensions().get::<ConnectionInfo>().cloned() else {
                 tracing::error!(target: "mtls_gateway::tower", "no ConnectionInfo extension: the accept loop must insert one; refused");
-                return Ok(respond(Respond::message(500, "An unexpected error occurred", "no connection info")));
+                return Ok(respond(Respond::message(
+                    500,
+                    "An unexpected error occurred",
+                    "no connection info",
+                )));
             };
             let conn = Connection {
                 peer: info.peer,
@@ -130,7 +134,8 @@ where
                     if let Some(host) = host {
                         req.headers_mut().insert(http::header::HOST, host);
                     }
-                    req.extensions_mut().insert(Authenticated(Arc::new(plan.allow)));
+                    req.extensions_mut()
+                        .insert(Authenticated(Arc::new(plan.allow)));
                     inner.call(req).await
                 }
                 Plan::Respond(answer) => Ok(respond(answer)),

@@ -84,13 +84,13 @@ mod decision;
 mod driver;
 mod error;
 mod handshake;
+#[cfg(feature = "tower")]
+mod layer;
 mod plan;
 mod revocation;
 mod router;
 mod server_certs;
 mod snapshot;
-#[cfg(feature = "tower")]
-mod layer;
 mod upstream;
 
 pub use compile::{
@@ -101,6 +101,8 @@ pub use decision::{Allow, Answers, Needs};
 pub use driver::drive;
 pub use error::TlsError;
 pub use handshake::{ClientAuth, HandshakeConfigs, Selected};
+#[cfg(feature = "tower")]
+pub use layer::{Authenticated, ConnectionInfo, MtlsLayer, MtlsService};
 pub use mtls_consumer::Consumer;
 pub use plan::head::{HeadError, RequestHost};
 pub use plan::{
@@ -118,8 +120,6 @@ pub use router::{
 };
 pub use server_certs::ServerCertificates;
 pub use snapshot::{CacheStats, Prepared, Snapshot, SnapshotHandle};
-#[cfg(feature = "tower")]
-pub use layer::{Authenticated, ConnectionInfo, MtlsLayer, MtlsService};
 pub use upstream::UpstreamTls;
 
 /// Kong's request-path normalisation (decision 13) and escaping, as routing uses them.

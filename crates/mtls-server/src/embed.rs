@@ -77,10 +77,11 @@ where
                     client_auth,
                 })),
             };
-            let with_info = tower::util::MapRequestLayer::new(move |mut req: http::Request<Incoming>| {
-                req.extensions_mut().insert(info.clone());
-                req
-            });
+            let with_info =
+                tower::util::MapRequestLayer::new(move |mut req: http::Request<Incoming>| {
+                    req.extensions_mut().insert(info.clone());
+                    req
+                });
             let service = TowerToHyperService::new(tower::Layer::layer(&with_info, service));
             if let Err(e) = http1::Builder::new()
                 .timer(TokioTimer::new())
