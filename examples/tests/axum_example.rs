@@ -1,7 +1,7 @@
 //! The axum embedding example (examples/axum_mtls.rs) runs: an app with a few lines added
 //! refuses a request without a client certificate as Kong does, and serves one with a
 //! certificate, with the consumer in its extensions.
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code, unreachable_pub)]
 
 #[path = "../examples/axum_mtls.rs"]
 mod axum_mtls;
