@@ -169,7 +169,7 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 
 /// `mtls demo`.
 pub(crate) fn run(args: &Args) -> ExitCode {
-    serve::init_tracing(serve::LogFormat::Text);
+    serve::init_tracing(serve::LogFormat::Text, "info");
     let runtime = match serve::runtime() {
         Ok(r) => r,
         Err(e) => return fail(e),
@@ -207,9 +207,14 @@ async fn demo(args: &Args) -> ExitCode {
         return fail(format!("cannot write {}: {e}", config.display()));
     }
     let mut serve_args = serve::Args::for_config(config.clone());
-    serve_args.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    serve_args.http_listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    let Ok(server) = serve::start(&serve_args).await else {
+    serve_args.listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+    serve_args.http_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+    // The demo is self-contained: the caller's KONG_* variables do not apply.
+    let node = match serve::read_settings(&serve_args, &[]) {
+        Ok(node) => node,
+        Err(e) => return fail(e),
+    };
+    let Ok(server) = serve::start(&serve_args, &node).await else {
         return fail("the gateway did not start (see the errors above)");
     };
 

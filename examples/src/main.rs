@@ -6,6 +6,7 @@
 //! - `mtls inspect FILE`: what a certificate says, as JSON.
 //! - `mtls verify --ca FILE --cert FILE ...`: validate a chain as the gateway would.
 //! - `mtls check --config FILE ...`: what the gateway would decide for one request, as JSON.
+//! - `mtls convert FILE`: Kubernetes manifests (or a kong.yaml) as Kong's declarative format.
 //! - `mtls limbo`: the x509-limbo harness (test cases on stdin, results on stdout).
 #![forbid(unsafe_code)]
 
@@ -14,6 +15,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod check;
+mod convert;
 mod crl_files;
 mod demo;
 mod inspect;
@@ -47,6 +49,9 @@ enum Command {
     /// What the gateway would decide for one request, as JSON, without starting anything.
     /// Exit 0 allowed, 1 refused, 2 usage or configuration error.
     Check(check::Args),
+    /// What a configuration becomes: Kubernetes manifests translated (or a kong.yaml checked
+    /// and flattened), printed as Kong's declarative format.
+    Convert(convert::Args),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +63,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Convert(args) => convert::run(&args),
     }
 }
 

@@ -42,6 +42,7 @@ mod extensions;
 mod files;
 pub mod fixtures;
 pub mod load;
+pub mod manifests;
 pub mod named;
 mod node;
 #[cfg(feature = "servers")]

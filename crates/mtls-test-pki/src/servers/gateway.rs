@@ -27,18 +27,38 @@ impl Gateway {
     /// and waits (at most 20 s) until it prints both listening lines. `binary` is the `mtls`
     /// executable (`env!("CARGO_BIN_EXE_mtls")` in the binary's tests).
     pub fn start(binary: impl AsRef<Path>, dir: &TempDir, config: &Path, extra: &[&str]) -> Self {
+        let config = config.display().to_string();
+        let mut args = vec![
+            "--config",
+            config.as_str(),
+            "--listen",
+            "127.0.0.1:0",
+            "--http-listen",
+            "127.0.0.1:0",
+        ];
+        args.extend_from_slice(extra);
+        Self::spawn(binary, dir, &args, &[])
+    }
+
+    /// Starts `BINARY serve ARGS` with `env` added to its environment (`KONG_*` settings),
+    /// and waits (at most 20 s) until it prints a TLS and a plain listening line.
+    pub fn spawn(
+        binary: impl AsRef<Path>,
+        dir: &TempDir,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Self {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_nanos();
         let stderr = dir.path(&format!("serve-{nanos}.log"));
-        let mut child = Command::new(binary.as_ref())
-            .arg("serve")
-            .arg("--config")
-            .arg(config)
-            .args(["--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"])
-            .args(extra)
-            .env("RUST_LOG", "info")
+        let mut command = Command::new(binary.as_ref());
+        command.arg("serve").args(args).env("RUST_LOG", "info");
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&stderr).unwrap())
             .spawn()

@@ -1,4 +1,6 @@
-//! `mtls serve`: the gateway node (mtls-server) from a configuration file, reloaded on SIGHUP.
+//! `mtls serve`: the gateway node (mtls-server) from a configuration file (kong.yaml, or
+//! Kubernetes manifests), reloaded on SIGHUP and, with `--watch`, when the file changes.
+//! Settings come from Kong's defaults, `--kong-conf`, `KONG_*` variables and the flags.
 //!
 //! - A TLS listener whose `ServerConfig` is chosen per ClientHello: a CertificateRequest only
 //!   on the server names whose routes need one, with CA names where `send_ca_dn` asks.
@@ -8,17 +10,23 @@
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use mtls_gateway::{CompileOptions, Snapshot, SnapshotHandle};
-use mtls_header::TrustedIps;
 use mtls_kong_config::plugins::SkipList;
 use mtls_kong_config::{Config, Loader};
-use mtls_server::{AccessLog, Listen, Metrics, ServerOptions, tls_files};
+use mtls_server::{AccessLog, Metrics, ServerOptions};
 
 use crate::crl_files;
+
+mod settings;
+mod source;
+mod watch;
+
+pub(crate) use settings::{NodeSettings, read as read_settings};
+use source::Source;
 
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -32,16 +40,31 @@ pub(crate) enum LogFormat {
 /// Arguments of `mtls serve`.
 #[derive(clap::Args, Debug, Clone)]
 pub(crate) struct Args {
-    /// Kong's declarative configuration (kong.yaml, YAML or JSON).
+    /// Kong's declarative configuration (kong.yaml, YAML or JSON), or Kubernetes manifests
+    /// (a multi-document file, or a directory: a ConfigMap volume). Kong's
+    /// `declarative_config` with `database = off`.
     #[arg(long)]
-    pub(crate) config: PathBuf,
+    pub(crate) config: Option<PathBuf>,
+    /// A kong.conf: Kong's settings, overridden by `KONG_*` variables, overridden by flags.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) kong_conf: Option<PathBuf>,
+    /// Print the effective settings and where each came from, and exit.
+    #[arg(long)]
+    pub(crate) print_settings: bool,
+    /// Reload when the configuration changes (on by default for Kubernetes manifests).
+    #[arg(long, overrides_with = "no_watch")]
+    pub(crate) watch: bool,
+    /// Do not watch the configuration.
+    #[arg(long, overrides_with = "watch")]
+    pub(crate) no_watch: bool,
     /// The TLS listener's address (`127.0.0.1:0` picks a free port; the real address is
-    /// printed on stdout).
-    #[arg(long, default_value = "127.0.0.1:8443")]
-    pub(crate) listen: SocketAddr,
+    /// printed on stdout). With --http-listen, Kong's `proxy_listen`; without either, Kong's
+    /// `proxy_listen` setting (default `0.0.0.0:8000, 0.0.0.0:8443 ssl`).
+    #[arg(long)]
+    pub(crate) listen: Option<SocketAddr>,
     /// The plain HTTP listener's address.
-    #[arg(long, default_value = "127.0.0.1:8000")]
-    pub(crate) http_listen: SocketAddr,
+    #[arg(long)]
+    pub(crate) http_listen: Option<SocketAddr>,
     /// Kong's `status_listen`: serves `GET /status` and Prometheus `GET /metrics` (default
     /// off).
     #[arg(long)]
@@ -82,9 +105,13 @@ impl Args {
     /// Arguments for a configuration file with every default.
     pub(crate) fn for_config(config: PathBuf) -> Self {
         Self {
-            config,
-            listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
-            http_listen: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            config: Some(config),
+            kong_conf: None,
+            print_settings: false,
+            watch: false,
+            no_watch: false,
+            listen: Some(SocketAddr::from(([127, 0, 0, 1], 8443))),
+            http_listen: Some(SocketAddr::from(([127, 0, 0, 1], 8000))),
             status_listen: None,
             trusted_ips: Vec::new(),
             skip_plugins: Vec::new(),
@@ -100,11 +127,14 @@ impl Args {
 
 /// The node's configuration source and compile settings: what a reload repeats.
 pub(crate) struct Gateway {
-    path: PathBuf,
+    source: Source,
     /// `--crl` files, re-read on reload.
     crl_paths: Vec<PathBuf>,
     loader: Loader,
     options: CompileOptions,
+    /// A digest of the source as last loaded (a watched change that changes nothing does
+    /// not reload).
+    loaded: std::sync::Mutex<Option<[u8; 32]>>,
     pub(crate) handle: Arc<SnapshotHandle>,
     pub(crate) metrics: Arc<Metrics>,
 }
@@ -116,84 +146,136 @@ fn log_error_lines(context: &str, error: &dyn std::fmt::Display) {
     }
 }
 
-fn load(loader: &Loader, path: &Path) -> Result<Config, ()> {
-    match loader.load_file(path) {
+fn load(loader: &Loader, source: &Source) -> Result<Config, ()> {
+    let context = source.path().display().to_string();
+    match source.load(loader) {
         Ok((config, warnings)) => {
             for warning in warnings {
-                tracing::warn!(target: "mtls::serve", "{}: {warning}", path.display());
+                tracing::warn!(target: "mtls::serve", "{context}: {warning}");
             }
             Ok(config)
         }
-        Err(e) => {
-            log_error_lines(&path.display().to_string(), &e);
+        Err(lines) => {
+            for line in lines {
+                tracing::error!(target: "mtls::serve", "{context}: {line}");
+            }
             Err(())
         }
     }
 }
 
+/// A digest of what `source` holds now (its file, or every file of its directory).
+fn digest(source: &Source) -> Option<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    match source {
+        Source::File(path) => hash.update(std::fs::read(path).ok()?),
+        Source::Directory(dir) => {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+                .ok()?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .collect();
+            files.sort();
+            for file in files {
+                hash.update(file.as_os_str().as_encoded_bytes());
+                hash.update(std::fs::read(&file).ok()?);
+            }
+        }
+    }
+    Some(hash.finalize().into())
+}
+
 impl Gateway {
-    /// Loads and compiles the configuration file for the first time.
-    fn new(args: &Args) -> Result<Self, ()> {
+    /// Loads and compiles the configuration for the first time.
+    fn new(args: &Args, node: &NodeSettings) -> Result<Self, ()> {
         let fail = |e: &dyn std::fmt::Display| tracing::error!(target: "mtls::serve", "{e}");
-        let trusted_ips = TrustedIps::parse(&args.trusted_ips)
-            .map_err(|e| fail(&format_args!("--trusted-ips: {e}")))?;
         let skip = SkipList::new(&args.skip_plugins).map_err(|e| fail(&e))?;
         for name in skip.names() {
             tracing::warn!(target: "mtls::serve", plugin = name, "plugin skipped as asked (--skip-plugins): routes configured with it run without it");
         }
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let mut options = CompileOptions::new(Arc::clone(&provider));
-        options.default_server_certificate = Some(
-            match (&args.ssl_cert, &args.ssl_cert_key) {
-                (Some(cert), Some(key)) => tls_files::load_certified_key(cert, key, &provider),
-                _ => tls_files::self_signed_default(&provider),
-            }
-            .map_err(|e| fail(&e))?,
-        );
-        if let (Some(cert), Some(key)) = (&args.client_ssl_cert, &args.client_ssl_cert_key) {
-            let chain = tls_files::load_chain(cert).map_err(|e| fail(&e))?;
-            let key = tls_files::load_key(key).map_err(|e| fail(&e))?;
-            options.default_client_certificate = Some((chain, Arc::new(key)));
-        }
+        options.alpn_protocols = vec![b"http/1.1".to_vec()];
+        options.default_server_certificate =
+            Some(settings::server_key(node, &provider).map_err(|e| fail(&e))?);
+        options.default_client_certificate = node.client_certificate.clone();
         let loader = Loader::new()
-            .trusted_ips(trusted_ips)
+            .trusted_ips(node.trusted_ips.clone())
             .skip_plugins(skip)
             .provider(provider);
-        let config = load(&loader, &args.config)?;
+        let Some(path) = &node.declarative_config else {
+            fail(
+                &"no configuration: give --config FILE (or declarative_config / KONG_DECLARATIVE_CONFIG)",
+            );
+            return Err(());
+        };
+        let source = Source::at(path);
+        let before = digest(&source);
+        let config = load(&loader, &source)?;
         options.crls =
             crl_files::load(&args.crls, &config).map_err(|e| fail(&format_args!("--crl: {e}")))?;
         let handle = SnapshotHandle::try_new(|v| Snapshot::compile(&config, v, &options))
-            .map_err(|e| log_error_lines(&args.config.display().to_string(), &e))?;
+            .map_err(|e| log_error_lines(&path.display().to_string(), &e))?;
         let metrics = Arc::new(Metrics::new());
         metrics.reloaded(Ok(1));
         tracing::info!(
             target: "mtls::serve",
-            file = %args.config.display(),
+            file = %path.display(),
             routes = config.routes().len(),
             services = config.services().len(),
             consumers = config.consumers().len(),
             "configuration loaded (version 1)"
         );
         Ok(Self {
-            path: args.config.clone(),
+            source,
             crl_paths: args.crls.clone(),
             loader,
             options,
+            loaded: std::sync::Mutex::new(before),
             handle: Arc::new(handle),
             metrics,
         })
     }
 
-    /// Reloads the file: on any error every problem is logged and nothing changes.
+    /// Whether the source is Kubernetes manifests.
+    fn is_manifests(&self) -> bool {
+        self.source.is_manifests()
+    }
+
+    /// Reloads when the source changed since it was last loaded (a watched change).
+    pub(crate) fn reload_if_changed(&self) -> bool {
+        let now = digest(&self.source);
+        let last = *self
+            .loaded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if now.is_some() && now == last {
+            return false;
+        }
+        tracing::info!(target: "mtls::serve", path = %self.source.path().display(), "the configuration changed: reloading");
+        self.reload()
+    }
+
+    /// Reloads the source: on any error every problem is logged and nothing changes.
     pub(crate) fn reload(&self) -> bool {
         let refused = || {
             tracing::error!(target: "mtls::serve", "reload refused: the running configuration keeps serving");
             self.metrics.reloaded(Err(()));
             false
         };
-        let Ok(config) = load(&self.loader, &self.path) else {
+        let before = digest(&self.source);
+        let Ok(config) = load(&self.loader, &self.source) else {
+            *self
+                .loaded
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = before;
             return refused();
         };
+        *self
+            .loaded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = before;
         let mut options = self.options.clone();
         options.crls = match crl_files::load(&self.crl_paths, &config) {
             Ok(crls) => crls,
@@ -212,7 +294,7 @@ impl Gateway {
                 true
             }
             Err(e) => {
-                log_error_lines(&self.path.display().to_string(), &e);
+                log_error_lines(&self.source.path().display().to_string(), &e);
                 refused()
             }
         }
@@ -224,6 +306,7 @@ pub(crate) struct Node {
     pub(crate) gateway: Arc<Gateway>,
     pub(crate) server: mtls_server::Running,
     status: Option<tokio::sync::watch::Sender<bool>>,
+    _watcher: Option<notify::RecommendedWatcher>,
 }
 
 impl Node {
@@ -251,18 +334,11 @@ impl Node {
 }
 
 /// Loads the configuration, binds the listeners and starts serving (within a tokio runtime).
-pub(crate) async fn start(args: &Args) -> Result<Node, ()> {
-    let gateway = Arc::new(Gateway::new(args)?);
-    let options = ServerOptions::new(vec![
-        Listen {
-            addr: args.listen,
-            tls: true,
-        },
-        Listen {
-            addr: args.http_listen,
-            tls: false,
-        },
-    ]);
+pub(crate) async fn start(args: &Args, node: &NodeSettings) -> Result<Node, ()> {
+    let gateway = Arc::new(Gateway::new(args, node)?);
+    let mut options = ServerOptions::new(node.listen.clone());
+    options.max_header_bytes = node.max_header_bytes;
+    options.response_headers = node.response_headers;
     let server = mtls_server::start(
         options,
         Arc::clone(&gateway.handle),
@@ -271,11 +347,11 @@ pub(crate) async fn start(args: &Args) -> Result<Node, ()> {
     )
     .await
     .map_err(|e| tracing::error!(target: "mtls::serve", "{e}"))?;
-    let status = match args.status_listen {
+    let status = match node.status_listen {
         None => None,
         Some(addr) => {
             let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-                tracing::error!(target: "mtls::serve", "cannot listen on {addr} (--status-listen): {e}");
+                tracing::error!(target: "mtls::serve", "cannot listen on {addr} (status_listen): {e}");
             })?;
             let local = listener.local_addr().map_err(|e| {
                 tracing::error!(target: "mtls::serve", "status listener: {e}");
@@ -291,20 +367,30 @@ pub(crate) async fn start(args: &Args) -> Result<Node, ()> {
             Some(stop)
         }
     };
+    let watch = (args.watch || gateway.is_manifests()) && !args.no_watch;
+    let watcher = if watch {
+        Some(
+            watch::start(gateway.source.path(), Arc::clone(&gateway))
+                .map_err(|e| tracing::error!(target: "mtls::serve", "{e}"))?,
+        )
+    } else {
+        None
+    };
     let node = Node {
         gateway,
         server,
         status,
+        _watcher: watcher,
     };
-    tracing::info!(target: "mtls::serve", "listening on https://{} and http://{}", node.tls_addr(), node.http_addr());
+    tracing::info!(target: "mtls::serve", "listening on {}", node.server.addrs().iter().map(|(l, a)| format!("{}://{a}", if l.tls { "https" } else { "http" })).collect::<Vec<_>>().join(", "));
     Ok(node)
 }
 
 /// Sets up logging to stderr: `RUST_LOG`-style filter, `info` by default; text (colours only
 /// on a terminal) or JSON.
-pub(crate) fn init_tracing(format: LogFormat) {
+pub(crate) fn init_tracing(format: LogFormat, default_filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -361,7 +447,22 @@ pub(crate) async fn wait_for_signals(gateway: &Arc<Gateway>) -> Stop {
 
 /// `mtls serve`.
 pub(crate) fn run(args: &Args) -> ExitCode {
-    init_tracing(args.log_format);
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let node_settings = match settings::read(args, &env) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("mtls serve: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.print_settings {
+        print!("{}", node_settings.settings.render());
+        return ExitCode::SUCCESS;
+    }
+    init_tracing(args.log_format, node_settings.log_filter);
+    for warning in node_settings.settings.warnings() {
+        tracing::warn!(target: "mtls::serve", "{warning}");
+    }
     let runtime = match runtime() {
         Ok(r) => r,
         Err(e) => {
@@ -370,12 +471,16 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         }
     };
     runtime.block_on(async {
-        let Ok(node) = start(args).await else {
+        let Ok(node) = start(args, &node_settings).await else {
             eprintln!("mtls serve: not started (see the errors above)");
             return ExitCode::from(2);
         };
-        println!("listening: https://{}", node.tls_addr());
-        println!("listening: http://{}", node.http_addr());
+        for (listen, addr) in node.server.addrs() {
+            println!(
+                "listening: {}://{addr}",
+                if listen.tls { "https" } else { "http" }
+            );
+        }
         let _ = std::io::Write::flush(&mut std::io::stdout());
         let stop = wait_for_signals(&node.gateway).await;
         node.shutdown().await;
