@@ -86,6 +86,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod apply;
 mod assemble;
 mod builder;
 mod config;
@@ -96,6 +97,7 @@ pub mod plugins;
 mod resolve;
 pub mod schema;
 
+pub use apply::Change;
 pub use builder::ConfigBuilder;
 pub use config::Config;
 pub use declarative::{FormatVersion, Loader, Record, SourceFormat, load_file, load_str};

@@ -261,6 +261,39 @@ impl Loader {
     }
 }
 
+impl Loader {
+    /// Reads and checks one flat record against an existing configuration: the same
+    /// reading, reference resolution (by id or endpoint key, against `config`) and checks as
+    /// [`Loader::load_records`], with the errors under the record's path (`""`: Kong's
+    /// `fields` of an Admin API answer). A record without an `id` gets the derived one.
+    /// The rules across entities of one kind (uniqueness) are [`Config::apply`]'s.
+    pub fn check_record(
+        &self,
+        config: &Config,
+        record: Record,
+    ) -> Result<crate::AnyEntity, ConfigErrors> {
+        let mut errors = Errors::default();
+        let now = self.now.unwrap_or_else(UnixTime::now);
+        let mut walked = walk::records(
+            [record.clone()],
+            &self.skip_plugins,
+            now,
+            &self.provider,
+            &mut errors,
+        );
+        let Some(written) = walked.kinds[record.kind.position()].pop() else {
+            return Err(errors.into_failure(&record.path, "expected a record"));
+        };
+        let options = Options {
+            now,
+            format_version: FormatVersion::V3_0,
+            provider: &self.provider,
+            trusted_ips: self.trusted_ips.clone(),
+        };
+        resolve::check_one(record.kind, written, config, &options, errors)
+    }
+}
+
 /// Loads a declarative configuration from text (YAML or JSON, by content) with the default
 /// [`Loader`]. Returns the configuration and what was left out.
 pub fn load_str(text: &str) -> Result<(Config, Vec<Warning>), LoadError> {
