@@ -286,7 +286,10 @@ impl Admin {
             }
             return self.get(&target, &query);
         }
-        if matches!(target, Target::Root | Target::Status | Target::EnabledPlugins) {
+        if matches!(
+            target,
+            Target::Root | Target::Status | Target::EnabledPlugins
+        ) {
             return Err(ApiError::method_not_allowed());
         }
         let body = body::decode(content_type.as_deref(), &bytes).await?;
@@ -363,7 +366,10 @@ where
 {
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
             Err(ApiError::message(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("request body too large (the limit is {limit} bytes)"),

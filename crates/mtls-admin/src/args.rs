@@ -244,10 +244,7 @@ fn coerce_value(value: &mut Value, ty: &Type) {
             if let Value::String(s) = value {
                 if let Ok(n) = s.parse::<i64>() {
                     *value = Value::Number(n.into());
-                } else if let Some(n) = s
-                    .parse::<f64>()
-                    .ok()
-                    .and_then(serde_json::Number::from_f64)
+                } else if let Some(n) = s.parse::<f64>().ok().and_then(serde_json::Number::from_f64)
                 {
                     *value = Value::Number(n);
                 }
@@ -321,13 +318,7 @@ mod tests {
         const FIELDS: &[Field] = &[
             Field::new("on", Type::Boolean),
             Field::new("port", Type::Integer { min: 0, max: 9 }),
-            Field::new(
-                "list",
-                Type::Array(&Type::Integer {
-                    min: 0,
-                    max: 99,
-                }),
-            ),
+            Field::new("list", Type::Array(&Type::Integer { min: 0, max: 99 })),
         ];
         let mut v = json!({"on": "true", "port": "7", "list": "42", "other": "true",
                            "config": {"on": "false"}});

@@ -9,7 +9,10 @@ use uuid::Uuid;
 use crate::error::{ApiError, codes};
 
 /// The entities to delete before `entity`, or Kong's refusal.
-pub(crate) fn dependents(config: &Config, entity: &AnyEntity) -> Result<Vec<(Kind, Uuid)>, ApiError> {
+pub(crate) fn dependents(
+    config: &Config,
+    entity: &AnyEntity,
+) -> Result<Vec<(Kind, Uuid)>, ApiError> {
     let id = entity.id();
     let mut out = Vec::new();
     match entity.kind() {
@@ -29,7 +32,11 @@ pub(crate) fn dependents(config: &Config, entity: &AnyEntity) -> Result<Vec<(Kin
             out.extend(config.plugins_on_route(id).map(|p| (Kind::Plugin, p.id)));
         }
         Kind::Certificate => {
-            if config.services().iter().any(|s| s.client_certificate == Some(id)) {
+            if config
+                .services()
+                .iter()
+                .any(|s| s.client_certificate == Some(id))
+            {
                 return Err(ApiError::restricted("certificates", "services"));
             }
             out.extend(
@@ -41,7 +48,11 @@ pub(crate) fn dependents(config: &Config, entity: &AnyEntity) -> Result<Vec<(Kin
             );
         }
         Kind::CaCertificate => {
-            if let Some(s) = config.services().iter().find(|s| s.ca_certificates.contains(&id)) {
+            if let Some(s) = config
+                .services()
+                .iter()
+                .find(|s| s.ca_certificates.contains(&id))
+            {
                 return Err(still_referenced(id, "services", s.id));
             }
             let plugin = config.plugins().iter().find(|p| {

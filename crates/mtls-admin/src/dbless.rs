@@ -52,7 +52,9 @@ impl Admin {
         }
         let text = match body {
             Body::Yaml(text) => text,
-            Body::Json(Value::Object(mut map)) if map.get("config").is_some_and(Value::is_string) => {
+            Body::Json(Value::Object(mut map))
+                if map.get("config").is_some_and(Value::is_string) =>
+            {
                 match map.remove("config") {
                     Some(Value::String(text)) => text,
                     _ => String::new(),
@@ -81,7 +83,12 @@ impl Admin {
             Err(LoadError::Invalid(errors)) => {
                 return Err(declarative_error(fields_tree(&errors), query));
             }
-            Err(other) => return Err(declarative_error(json!({"error": other.to_string()}), query)),
+            Err(other) => {
+                return Err(declarative_error(
+                    json!({"error": other.to_string()}),
+                    query,
+                ));
+            }
         };
         let new_hash = hash(&config);
         let current = self.inner.current.load_full();
@@ -131,7 +138,11 @@ fn flatten(path: &str, value: &Value, out: &mut Vec<Value>) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 flatten(&p, v, out);
             }
         }

@@ -394,7 +394,10 @@ mod tests {
                    "fields": {"paths": [null, "should start with: /"]}})
         );
         let e = ApiError::schema_violation_at("", "at least one of username, custom_id");
-        assert_eq!(e.body()["fields"], json!({"@entity": ["at least one of username, custom_id"]}));
+        assert_eq!(
+            e.body()["fields"],
+            json!({"@entity": ["at least one of username, custom_id"]})
+        );
         assert_eq!(
             e.body()["message"],
             "schema violation (at least one of username, custom_id)"

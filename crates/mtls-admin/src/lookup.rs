@@ -64,7 +64,12 @@ fn sni_by_name<'a>(config: &'a Config, name: &str) -> Option<&'a mtls_kong_confi
 }
 
 /// The id of the entity `key` (an id, else an endpoint key) names, if any.
-pub(crate) fn resolve(config: &Config, kind: Kind, key: &str, consumer: Option<Uuid>) -> Option<Uuid> {
+pub(crate) fn resolve(
+    config: &Config,
+    kind: Kind,
+    key: &str,
+    consumer: Option<Uuid>,
+) -> Option<Uuid> {
     if let Some(id) = mtls_consumer::parse_kong_uuid(key)
         && config.contains(kind, id)
     {

@@ -42,10 +42,9 @@ fn owner(child: Kind, name: &str) -> Option<(&'static str, Kind)> {
     Some(match (child, name) {
         (Kind::Route, "service") => ("service", Kind::Service),
         (Kind::Sni, "certificate") => ("certificate", Kind::Certificate),
-        (
-            Kind::MtlsAuthCredential | Kind::HeaderCertAuthCredential | Kind::Acl,
-            "consumer",
-        ) => ("consumer", Kind::Consumer),
+        (Kind::MtlsAuthCredential | Kind::HeaderCertAuthCredential | Kind::Acl, "consumer") => {
+            ("consumer", Kind::Consumer)
+        }
         _ => return None,
     })
 }
@@ -202,7 +201,10 @@ mod tests {
         );
         assert!(matches!(
             route("/routes/r/service"),
-            Some(Target::Owner { kind: Kind::Service, .. })
+            Some(Target::Owner {
+                kind: Kind::Service,
+                ..
+            })
         ));
         assert_eq!(
             route("/consumers/a%40b"),

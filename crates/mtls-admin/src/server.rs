@@ -53,7 +53,10 @@ impl AdminTls {
 impl std::fmt::Debug for AdminTls {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AdminTls")
-            .field("client_cas", &self.client_cas.as_ref().map(|c| c.cas().len()))
+            .field(
+                "client_cas",
+                &self.client_cas.as_ref().map(|c| c.cas().len()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -66,7 +69,9 @@ pub async fn serve(
     tls: Option<AdminTls>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let acceptor = tls.as_ref().map(|t| TlsAcceptor::from(Arc::clone(&t.config)));
+    let acceptor = tls
+        .as_ref()
+        .map(|t| TlsAcceptor::from(Arc::clone(&t.config)));
     let client_cas = tls.and_then(|t| t.client_cas);
     tokio::pin!(shutdown);
     loop {

@@ -35,7 +35,12 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    fn put(entity: AnyEntity, created_at: i64, status: StatusCode, operation: &'static str) -> Self {
+    fn put(
+        entity: AnyEntity,
+        created_at: i64,
+        status: StatusCode,
+        operation: &'static str,
+    ) -> Self {
         let mut row = Row::new(&entity, unix_now());
         row.created_at = created_at;
         let answer = Some((entity.kind(), entity.id()));
@@ -125,7 +130,8 @@ impl Admin {
             ) => {
                 let config = &self.inner.current.load().config;
                 let child = self.find(config, child, &key, None)?;
-                let owner = lookup::foreign(&child.to_json(), field).ok_or_else(ApiError::not_found)?;
+                let owner =
+                    lookup::foreign(&child.to_json(), field).ok_or_else(ApiError::not_found)?;
                 Ok((kind, Some(owner.to_string()), None))
             }
             _ => Err(ApiError::method_not_allowed()),
@@ -239,9 +245,10 @@ impl Admin {
                 }
             }
         }
-        let next = current.config.apply(applied).map_err(|e| {
-            ApiError::internal(format!("the database's changes do not apply: {e}"))
-        })?;
+        let next = current
+            .config
+            .apply(applied)
+            .map_err(|e| ApiError::internal(format!("the database's changes do not apply: {e}")))?;
         let prepared = self.prepare(&next).await?;
         self.inner.node.swap(prepared);
         self.record_times(&rows);
@@ -279,8 +286,14 @@ impl Admin {
                 .get("name")
                 .and_then(Value::as_str)
                 .map(str::to_owned);
-            let config_fields = plugin.as_deref().and_then(mtls_kong_config::plugins::config_fields);
-            args::coerce(&mut request.value, request.kind.schema().fields, config_fields);
+            let config_fields = plugin
+                .as_deref()
+                .and_then(mtls_kong_config::plugins::config_fields);
+            args::coerce(
+                &mut request.value,
+                request.kind.schema().fields,
+                config_fields,
+            );
         }
         if let Some(parent) = request.parent {
             let id = self.parent_id(config, parent)?;
@@ -328,7 +341,8 @@ impl Admin {
         self.record(config, &mut request)?;
         let given = mtls_consumer::parse_kong_uuid(&key);
         if given.is_none() {
-            let field = endpoint_field(request.kind, request.parent).ok_or_else(ApiError::not_found)?;
+            let field =
+                endpoint_field(request.kind, request.parent).ok_or_else(ApiError::not_found)?;
             request.value[field] = Value::String(key.clone());
         }
         let id = existing.or(given).unwrap_or_else(Uuid::new_v4);
@@ -517,14 +531,20 @@ fn unique(config: &Config, entity: &AnyEntity) -> Result<(), ApiError> {
     match entity {
         AnyEntity::Service(s) => {
             if let Some(name) = &s.name
-                && config.services().iter().any(|o| o.id != id && o.name.as_ref() == Some(name))
+                && config
+                    .services()
+                    .iter()
+                    .any(|o| o.id != id && o.name.as_ref() == Some(name))
             {
                 return taken(&[("name", json!(name))]);
             }
         }
         AnyEntity::Route(r) => {
             if let Some(name) = &r.name
-                && config.routes().iter().any(|o| o.id != id && o.name.as_ref() == Some(name))
+                && config
+                    .routes()
+                    .iter()
+                    .any(|o| o.id != id && o.name.as_ref() == Some(name))
             {
                 return taken(&[("name", json!(name))]);
             }
@@ -533,12 +553,20 @@ fn unique(config: &Config, entity: &AnyEntity) -> Result<(), ApiError> {
             let store = config.consumer_store();
             use mtls_consumer::ConsumerStore;
             if let Some(u) = &c.username
-                && store.consumer_by_username(u).ok().flatten().is_some_and(|o| o.id != id)
+                && store
+                    .consumer_by_username(u)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|o| o.id != id)
             {
                 return taken(&[("username", json!(u))]);
             }
             if let Some(cid) = &c.custom_id
-                && store.consumer_by_custom_id(cid).ok().flatten().is_some_and(|o| o.id != id)
+                && store
+                    .consumer_by_custom_id(cid)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|o| o.id != id)
             {
                 return taken(&[("custom_id", json!(cid))]);
             }
@@ -589,12 +617,17 @@ fn unique(config: &Config, entity: &AnyEntity) -> Result<(), ApiError> {
                 .iter()
                 .any(|o| o.id != id && o.consumer == a.consumer && o.group == a.group)
             {
-                return taken(&[("consumer", fk(Some(a.consumer))), ("group", json!(a.group))]);
+                return taken(&[
+                    ("consumer", fk(Some(a.consumer))),
+                    ("group", json!(a.group)),
+                ]);
             }
         }
         AnyEntity::Credential(kind, c) => {
             if config.credentials(*kind).any(|o| {
-                o.id != id && o.subject_name == c.subject_name && o.ca_certificate == c.ca_certificate
+                o.id != id
+                    && o.subject_name == c.subject_name
+                    && o.ca_certificate == c.ca_certificate
             }) {
                 return taken(&[
                     ("ca_certificate", fk(c.ca_certificate)),
