@@ -131,7 +131,10 @@ impl StoreError {
                 }
                 // SQLite primary result codes (the low byte of the extended code);
                 // PostgreSQL's SQLSTATEs are five characters and never parse as these.
-                let primary = code.parse::<i64>().ok().map(|c| c & 0xff);
+                let primary = (code.len() < 5)
+                    .then(|| code.parse::<i64>().ok())
+                    .flatten()
+                    .map(|c| c & 0xff);
                 match (primary, code.as_str()) {
                     (Some(19), _) if detail.contains("FOREIGN KEY") => {
                         Self::ForeignKey { table, detail }

@@ -151,9 +151,14 @@ fn foreign(entity: &Value, field: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// A cache key of several fields: their JSON array (unambiguous, and text both engines
+/// store).
+fn key(parts: &[Option<String>]) -> Option<String> {
+    serde_json::to_string(parts).ok()
+}
+
 /// The values of [`columns`] for an entity of `kind` (Kong's JSON).
 pub(crate) fn column_values(kind: Kind, entity: &Value) -> Vec<Option<String>> {
-    let or_empty = |v: Option<String>| v.unwrap_or_default();
     match kind {
         Kind::CaCertificate => vec![text(entity, "cert_digest")],
         Kind::Certificate => Vec::new(),
@@ -165,32 +170,26 @@ pub(crate) fn column_values(kind: Kind, entity: &Value) -> Vec<Option<String>> {
         Kind::Route => vec![text(entity, "name"), foreign(entity, "service")],
         Kind::Consumer => vec![text(entity, "username"), text(entity, "custom_id")],
         Kind::MtlsAuthCredential | Kind::HeaderCertAuthCredential => vec![
-            Some(format!(
-                "{}\u{0}{}",
-                or_empty(text(entity, "subject_name")),
-                or_empty(foreign(entity, "ca_certificate"))
-            )),
+            key(&[
+                text(entity, "subject_name"),
+                foreign(entity, "ca_certificate"),
+            ]),
             foreign(entity, "consumer"),
             foreign(entity, "ca_certificate"),
         ],
         Kind::Acl => vec![
-            Some(format!(
-                "{}\u{0}{}",
-                or_empty(foreign(entity, "consumer")),
-                or_empty(text(entity, "group"))
-            )),
+            key(&[foreign(entity, "consumer"), text(entity, "group")]),
             foreign(entity, "consumer"),
         ],
         Kind::Plugin => vec![
             text(entity, "name"),
             text(entity, "instance_name"),
-            Some(format!(
-                "{}\u{0}{}\u{0}{}\u{0}{}",
-                or_empty(text(entity, "name")),
-                or_empty(foreign(entity, "route")),
-                or_empty(foreign(entity, "service")),
-                or_empty(foreign(entity, "consumer"))
-            )),
+            key(&[
+                text(entity, "name"),
+                foreign(entity, "route"),
+                foreign(entity, "service"),
+                foreign(entity, "consumer"),
+            ]),
             foreign(entity, "service"),
             foreign(entity, "route"),
         ],
