@@ -4,8 +4,8 @@
 use hyper::StatusCode;
 use serde_json::Value;
 
-use crate::args::{self, ArgsError};
 use crate::error::ApiError;
+use mtls_kong_config::form::{self as args, ArgsError};
 
 /// A request body, decoded.
 #[derive(Debug)]

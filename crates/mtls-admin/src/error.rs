@@ -260,18 +260,28 @@ enum Step<'a> {
 fn steps(path: &str) -> Vec<Step<'_>> {
     let mut out = Vec::new();
     for part in path.split('.').filter(|p| !p.is_empty()) {
-        let (name, mut rest) = match part.find('[') {
-            Some(i) => (&part[..i], &part[i..]),
-            None => (part, ""),
+        let Some(open) = part.find('[') else {
+            out.push(Step::Field(part));
+            continue;
         };
-        if !name.is_empty() {
-            out.push(Step::Field(name));
+        let mut indexes = Vec::new();
+        let mut rest = &part[open..];
+        while let Some(inside) = rest.strip_prefix('[') {
+            let Some(close) = inside.find(']') else { break };
+            let Ok(i) = inside[..close].parse::<usize>() else {
+                break;
+            };
+            indexes.push(Step::Index(i));
+            rest = &inside[close + 1..];
         }
-        while let Some(close) = rest.find(']') {
-            if let Ok(i) = rest[1..close].parse::<usize>() {
-                out.push(Step::Index(i));
+        if rest.is_empty() {
+            if open > 0 {
+                out.push(Step::Field(&part[..open]));
             }
-            rest = &rest[close + 1..];
+            out.extend(indexes);
+        } else {
+            // A field name with brackets of its own (an unknown field as written).
+            out.push(Step::Field(part));
         }
     }
     out
@@ -408,6 +418,9 @@ mod tests {
             ApiError::unique_violation(f).body()["message"],
             "UNIQUE violation detected on '{username=\"alice\"}'"
         );
+        // Field names from the request may hold brackets.
+        let odd = ConfigErrors::single("a[[1]]", "unknown field");
+        assert_eq!(fields_tree(&odd), json!({"a[[1]]": "unknown field"}));
         let deep = ConfigErrors::single("config.ca_certificates[0]", "no ca_certificate with id x");
         assert_eq!(
             fields_tree(&deep),

@@ -16,7 +16,6 @@
 #![forbid(unsafe_code)]
 
 mod admin;
-pub mod args;
 mod body;
 mod cascade;
 mod dbless;

@@ -14,8 +14,9 @@ use uuid::Uuid;
 use crate::admin::{Admin, Current, Mode};
 use crate::body::Body;
 use crate::error::ApiError;
+use crate::lookup;
 use crate::path::{Parent, Target};
-use crate::{args, lookup};
+use mtls_kong_config::form as args;
 
 /// One row to write.
 #[derive(Debug)]

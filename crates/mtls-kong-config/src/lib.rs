@@ -93,6 +93,7 @@ mod config;
 pub mod declarative;
 pub mod entities;
 mod error;
+pub mod form;
 pub mod plugins;
 mod resolve;
 pub mod schema;

@@ -1,9 +1,9 @@
-//! Kong's argument decoding for form and multipart bodies (kong/api/arguments.lua): dotted
+//! Kong's argument decoding for Admin API form and multipart bodies (kong/api/arguments.lua): dotted
 //! keys nest (`config.ca_certificates`), `a[]=x`, `a[N]=x` and a repeated key make arrays,
 //! `""` is null; then strings become booleans, numbers and one-element arrays where the
 //! entity's schema says so ([`coerce`]).
 
-use mtls_kong_config::schema::{Field, Type};
+use crate::schema::{Field, Type};
 use serde_json::{Map, Value};
 
 /// The deepest key nesting accepted (`a.b.c...`): beyond it the pair is refused.
@@ -38,21 +38,31 @@ enum Part<'a> {
 fn parse_key(key: &str) -> Vec<Part<'_>> {
     let mut parts = Vec::new();
     for segment in key.split('.') {
-        let (name, mut rest) = match segment.find('[') {
-            Some(i) if segment.ends_with(']') => (&segment[..i], &segment[i..]),
-            _ => (segment, ""),
-        };
-        parts.push(Part::Name(name));
-        while let Some(close) = rest.find(']') {
-            let inner = &rest[1..close];
-            if inner.is_empty() {
-                parts.push(Part::Append);
-            } else if let Ok(i) = inner.parse::<usize>() {
-                parts.push(Part::Index(i));
-            } else {
-                parts.push(Part::Name(inner));
+        match segment.find('[') {
+            Some(open) if segment.ends_with(']') => {
+                let mut brackets = Vec::new();
+                let mut rest = &segment[open..];
+                while let Some(inside) = rest.strip_prefix('[') {
+                    let Some(close) = inside.find(']') else { break };
+                    let inner = &inside[..close];
+                    brackets.push(if inner.is_empty() {
+                        Part::Append
+                    } else if let Ok(i) = inner.parse::<usize>() {
+                        Part::Index(i)
+                    } else {
+                        Part::Name(inner)
+                    });
+                    rest = &inside[close + 1..];
+                }
+                if rest.is_empty() {
+                    parts.push(Part::Name(&segment[..open]));
+                    parts.extend(brackets);
+                } else {
+                    // Not `name[..][..]`: the segment is a plain name.
+                    parts.push(Part::Name(segment));
+                }
             }
-            rest = &rest[close + 1..];
+            _ => parts.push(Part::Name(segment)),
         }
     }
     parts
@@ -306,6 +316,11 @@ mod tests {
             decode_pairs([("a", "1"), ("a.b", "2")]),
             Err(ArgsError::Conflict(_))
         ));
+        // Brackets that are not `name[..]` are part of the name.
+        assert_eq!(
+            decode_pairs([("a[[1]]", "x"), ("b[1]c", "y"), ("d]", "z")]).unwrap(),
+            json!({"a[[1]]": "x", "b[1]c": "y", "d]": "z"})
+        );
         let deep = "a.".repeat(MAX_KEY_DEPTH + 1) + "z";
         assert!(matches!(
             decode_pairs([(deep.as_str(), "1")]),
