@@ -5,6 +5,7 @@
 //! standing in for the gateway's compile; its share is reported separately.
 //!
 //! `cargo run --release -p mtls-benches --example admin_write_latency [-- SIZES...]`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -27,6 +27,7 @@ pub mod path;
 mod read;
 mod server;
 pub mod tls;
+mod unique;
 mod write;
 
 pub use admin::{Admin, AdminSettings, Mode, StartError};

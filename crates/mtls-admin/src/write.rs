@@ -324,7 +324,7 @@ impl Admin {
             request.value["id"] = Value::String(id.to_string());
         }
         let entity = self.check(config, request.kind, request.value)?;
-        unique(config, &entity)?;
+        crate::unique::check(config, &entity)?;
         Ok(Plan::put(entity, unix_now(), StatusCode::CREATED, "create"))
     }
 
@@ -352,7 +352,7 @@ impl Admin {
         let id = existing.or(given).unwrap_or_else(Uuid::new_v4);
         request.value["id"] = Value::String(id.to_string());
         let entity = self.check(config, request.kind, request.value)?;
-        unique(config, &entity)?;
+        crate::unique::check(config, &entity)?;
         let (status, created) = match existing {
             Some(id) => (StatusCode::OK, self.created_at(request.kind, id)),
             None => (StatusCode::CREATED, unix_now()),
@@ -382,7 +382,7 @@ impl Admin {
         merge(&mut base, request.value);
         base["id"] = Value::String(existing.id().to_string());
         let entity = self.check(config, request.kind, base)?;
-        unique(config, &entity)?;
+        crate::unique::check(config, &entity)?;
         let created = self.created_at(request.kind, existing.id());
         Ok(Plan::put(entity, created, StatusCode::OK, "update"))
     }
@@ -519,127 +519,4 @@ fn remap(kind: Kind, errors: mtls_kong_config::ConfigErrors) -> mtls_kong_config
         }
     }
     out.into_errors()
-}
-
-/// Kong's 409 when a unique field (or cache key) is taken by another entity.
-fn unique(config: &Config, entity: &AnyEntity) -> Result<(), ApiError> {
-    let id = entity.id();
-    let taken = |pairs: &[(&str, Value)]| {
-        let mut fields = Map::new();
-        for (k, v) in pairs {
-            fields.insert((*k).to_owned(), v.clone());
-        }
-        Err(ApiError::unique_violation(fields))
-    };
-    let fk = |id: Option<Uuid>| id.map_or(Value::Null, |id| json!({ "id": id }));
-    match entity {
-        AnyEntity::Service(s) => {
-            if let Some(name) = &s.name
-                && config
-                    .services()
-                    .iter()
-                    .any(|o| o.id != id && o.name.as_ref() == Some(name))
-            {
-                return taken(&[("name", json!(name))]);
-            }
-        }
-        AnyEntity::Route(r) => {
-            if let Some(name) = &r.name
-                && config
-                    .routes()
-                    .iter()
-                    .any(|o| o.id != id && o.name.as_ref() == Some(name))
-            {
-                return taken(&[("name", json!(name))]);
-            }
-        }
-        AnyEntity::Consumer(c) => {
-            let store = config.consumer_store();
-            use mtls_consumer::ConsumerStore;
-            if let Some(u) = &c.username
-                && store
-                    .consumer_by_username(u)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|o| o.id != id)
-            {
-                return taken(&[("username", json!(u))]);
-            }
-            if let Some(cid) = &c.custom_id
-                && store
-                    .consumer_by_custom_id(cid)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|o| o.id != id)
-            {
-                return taken(&[("custom_id", json!(cid))]);
-            }
-        }
-        AnyEntity::CaCertificate(ca) => {
-            if config
-                .ca_certificates()
-                .iter()
-                .any(|o| o.id != id && o.cert_digest == ca.cert_digest)
-            {
-                return taken(&[("cert_digest", json!(ca.cert_digest))]);
-            }
-        }
-        AnyEntity::Sni(s) => {
-            if config
-                .snis()
-                .iter()
-                .any(|o| o.id != id && o.name.eq_ignore_ascii_case(&s.name))
-            {
-                return taken(&[("name", json!(s.name))]);
-            }
-        }
-        AnyEntity::Plugin(p) => {
-            if let Some(name) = &p.instance_name
-                && config
-                    .plugins()
-                    .iter()
-                    .any(|o| o.id != id && o.instance_name.as_ref() == Some(name))
-            {
-                return taken(&[("instance_name", json!(name))]);
-            }
-            if config
-                .plugins()
-                .iter()
-                .any(|o| o.id != id && o.name() == p.name() && o.scope == p.scope)
-            {
-                return taken(&[
-                    ("consumer", Value::Null),
-                    ("name", json!(p.name())),
-                    ("route", fk(p.scope.route)),
-                    ("service", fk(p.scope.service)),
-                ]);
-            }
-        }
-        AnyEntity::Acl(a) => {
-            if config
-                .acls()
-                .iter()
-                .any(|o| o.id != id && o.consumer == a.consumer && o.group == a.group)
-            {
-                return taken(&[
-                    ("consumer", fk(Some(a.consumer))),
-                    ("group", json!(a.group)),
-                ]);
-            }
-        }
-        AnyEntity::Credential(kind, c) => {
-            if config.credentials(*kind).any(|o| {
-                o.id != id
-                    && o.subject_name == c.subject_name
-                    && o.ca_certificate == c.ca_certificate
-            }) {
-                return taken(&[
-                    ("ca_certificate", fk(c.ca_certificate)),
-                    ("subject_name", json!(c.subject_name)),
-                ]);
-            }
-        }
-        _ => {}
-    }
-    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Concurrent writers: two Admin APIs (as two processes would) on one SQLite file, writing
 //! at once through real HTTP. Writes are serialised, none is lost, each server catches up
 //! with the other's before checking its own, and a race on one username has one winner.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

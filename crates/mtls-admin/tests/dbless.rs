@@ -1,5 +1,6 @@
 //! Kong's DB-less mode: the entity endpoints read-only over a declarative configuration,
 //! writes 405 with code 12, `POST /config` replacing it whole (or not at all), `GET /config`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

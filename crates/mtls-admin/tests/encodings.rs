@@ -1,6 +1,7 @@
 //! One test per body encoding: JSON, form-urlencoded (dotted keys, `a[]`, `a[N]`, repeated
 //! keys, `""` as null, booleans and numbers typed by the schema) and multipart (fields and
 //! files), each checked in the stored entity.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

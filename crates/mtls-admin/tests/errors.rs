@@ -1,5 +1,6 @@
 //! One test per bad input: Kong's error shape and status, never a 500, never a partial
 //! write (the database's rows and the served configuration are unchanged).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

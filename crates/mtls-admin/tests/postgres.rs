@@ -1,5 +1,6 @@
 //! The Admin API on PostgreSQL: the tutorial's first calls with real curl, then a second
 //! server on the same database sees them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../../mtls-store/tests/support/postgres.rs"]
 mod pg;

@@ -1,5 +1,6 @@
 //! The Admin API over TLS, requiring a client certificate that mtls-cert validates: real
 //! curl with and without one, and with one from another CA.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

@@ -1,6 +1,7 @@
 //! The Admin API calls of both Kong mTLS tutorials (../shared/spec/tutorials.md: tutorial A
 //! steps 1-5, 7 and 10, tutorial B steps 1, 2 and 4), run with the real curl against a real
 //! server on a SQLite file; then the same data after a restart.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

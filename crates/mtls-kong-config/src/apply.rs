@@ -22,7 +22,7 @@ pub enum Change {
     /// reported under `path`.
     Put {
         /// The entity, checked.
-        entity: AnyEntity,
+        entity: Box<AnyEntity>,
         /// Where errors about it are reported (`""` for an Admin API body).
         path: String,
     },
@@ -39,7 +39,7 @@ impl Change {
     /// A put with errors reported at the record itself (`""`).
     pub fn put(entity: AnyEntity) -> Self {
         Self::Put {
-            entity,
+            entity: Box::new(entity),
             path: String::new(),
         }
     }
@@ -149,7 +149,7 @@ impl Config {
         let mut errors = Errors::default();
         for change in changes {
             match change {
-                Change::Put { entity, path } => next.put_entity(entity, path, &mut touched),
+                Change::Put { entity, path } => next.put_entity(*entity, path, &mut touched),
                 Change::Delete { kind, id } => {
                     next.delete_entity(kind, id);
                     touched.deleted.push((kind, id));

@@ -1,5 +1,6 @@
 //! The PostgreSQL backend against a real server: the same schema and rules as SQLite,
 //! writers serialised by the advisory lock, each commit announced with NOTIFY.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/postgres.rs"]
 mod pg;
