@@ -1,6 +1,12 @@
 //! What the Admin API tests share: a node that compiles by validating (the SNI map, the
 //! certificates' keys), a real loopback server, real curl, real certificates.
-#![allow(dead_code, unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,13 @@
 //! `postgres` user, on a free loopback port, stopped when dropped. `MTLS_POSTGRES_URL` names
 //! one already running instead (CI's). Without either, a test is skipped, unless
 //! `MTLS_REQUIRE_POSTGRES=1`, when it fails.
-#![allow(dead_code, unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 
 use std::path::PathBuf;
 use std::process::Command;
