@@ -61,6 +61,7 @@ pub(crate) struct Options<'a> {
     pub(crate) format_version: FormatVersion,
     pub(crate) provider: &'a CryptoProvider,
     pub(crate) trusted_ips: mtls_header::TrustedIps,
+    pub(crate) stored: bool,
 }
 
 /// The ids, keys and paths of one kind, for references and duplicate checks. Every record
@@ -135,6 +136,7 @@ pub(crate) fn resolve(
             format_version: options.format_version,
             provider: options.provider,
             exists: &exists,
+            stored: options.stored,
         };
         let mut pass = Pass {
             kind,
@@ -467,6 +469,7 @@ pub(crate) fn check_one(
         format_version: options.format_version,
         provider: options.provider,
         exists: &exists,
+        stored: options.stored,
     };
     let path = written.path.clone();
     table.paths.push(path.clone());

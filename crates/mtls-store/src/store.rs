@@ -73,8 +73,8 @@ impl Store {
         &self.db
     }
 
-    /// Every stored entity, validated together by `loader`, with the change log position and
-    /// the timestamps.
+    /// Every stored entity, validated together by `loader` (as stored records:
+    /// [`Loader::stored`]), with the change log position and the timestamps.
     pub async fn snapshot(&self, loader: &Loader) -> Result<Snapshot, StoreError> {
         let seq = self.db.last_seq().await?;
         let rows = self.db.rows().await?;
@@ -87,6 +87,8 @@ impl Store {
             path: format!("{}[{}]", r.kind.table(), r.id),
             value: r.entity,
         });
+        // Rows were checked when they were written: a CA that expired since is kept.
+        let loader = loader.clone().stored(true);
         let config = loader.load_records(records).map_err(StoreError::Invalid)?;
         Ok(Snapshot { config, seq, times })
     }

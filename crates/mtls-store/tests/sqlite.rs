@@ -250,3 +250,31 @@ async fn concurrent_writers_are_serialised() {
             .all(|c| c.operation == Operation::Update)
     );
 }
+
+#[tokio::test]
+async fn a_stored_ca_that_expired_since_still_loads() {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    let pem = params.self_signed(&key).unwrap().pem();
+    // Created while it was valid (mid-2020).
+    let then = rustls::pki_types::UnixTime::since_unix_epoch(Duration::from_secs(1_593_561_600));
+    let config = Config::builder()
+        .loader(Loader::new().now(then))
+        .ca_certificate(json!({"cert": pem}))
+        .build()
+        .unwrap();
+    // A file with it is refused today, with Kong's message...
+    let err = Loader::new().load_records(config.records()).unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+    // ...but the row stored back then still loads: Kong checks expiry at creation only.
+    let dir = dir("expired-ca");
+    let store = Store::open(&format!("sqlite://{}", dir.join("mtls.db").display()))
+        .await
+        .unwrap();
+    store.import(&config).await.unwrap();
+    let loaded = store.load_config(&Loader::new()).await.unwrap();
+    assert_eq!(loaded.ca_certificates(), config.ca_certificates());
+}

@@ -121,6 +121,7 @@ pub struct Loader {
     trusted_ips: TrustedIps,
     skip_plugins: SkipList,
     provider: Arc<CryptoProvider>,
+    stored: bool,
 }
 
 impl Default for Loader {
@@ -138,7 +139,17 @@ impl Loader {
             trusted_ips: TrustedIps::new(),
             skip_plugins: SkipList::default(),
             provider: Arc::new(rustls::crypto::aws_lc_rs::default_provider()),
+            stored: false,
         }
+    }
+
+    /// Records checked when they were stored (a database's rows): a CA certificate that has
+    /// expired since is kept, as Kong checks expiry only when a CA is created. Default: false
+    /// (a file is checked whole, expired CAs refused).
+    #[must_use]
+    pub fn stored(mut self, stored: bool) -> Self {
+        self.stored = stored;
+        self
     }
 
     /// The time CA certificates are checked against (Kong refuses an expired CA). Default:
@@ -216,6 +227,7 @@ impl Loader {
             format_version: walked.format_version,
             provider: &self.provider,
             trusted_ips: self.trusted_ips.clone(),
+            stored: self.stored,
         };
         let config = resolve::resolve(walked.records, &options, errors)?;
         Ok((config, warnings))
@@ -256,6 +268,7 @@ impl Loader {
             format_version: FormatVersion::V3_0,
             provider: &self.provider,
             trusted_ips: self.trusted_ips.clone(),
+            stored: self.stored,
         };
         resolve::resolve(walked, &options, errors)
     }
@@ -289,6 +302,7 @@ impl Loader {
             format_version: FormatVersion::V3_0,
             provider: &self.provider,
             trusted_ips: self.trusted_ips.clone(),
+            stored: self.stored,
         };
         resolve::check_one(record.kind, written, config, &options, errors)
     }
