@@ -18,6 +18,9 @@ use crate::lookup;
 use crate::path::{Parent, Target};
 use mtls_kong_config::form as args;
 
+/// The most changed entities applied one by one when catching up; beyond, a full reload.
+pub(crate) const CATCH_UP_LIMIT: usize = 1000;
+
 /// One row to write.
 #[derive(Debug)]
 pub(crate) enum RowWrite {
@@ -222,6 +225,8 @@ impl Admin {
 
     /// Applies what other writers committed since this configuration was loaded (other
     /// processes on the same database), so this write is checked against the latest state.
+    /// Beyond [`CATCH_UP_LIMIT`] changed entities (an import elsewhere), everything is
+    /// reloaded instead.
     pub(crate) async fn catch_up(&self, tx: &mut dyn WriteTransaction) -> Result<(), ApiError> {
         let current = self.inner.current.load_full();
         let last = tx.last_seq().await?;
@@ -229,33 +234,40 @@ impl Admin {
             return Ok(());
         }
         let changes = tx.changes_since(current.seq).await?;
-        let mut keys: Vec<(Kind, Uuid)> = Vec::new();
-        for change in changes.iter().rev() {
-            if !keys.contains(&(change.kind, change.id)) {
-                keys.push((change.kind, change.id));
-            }
-        }
-        let mut applied = Vec::new();
-        let mut rows = Vec::new();
-        for (kind, id) in keys {
-            match tx.row(kind, id).await? {
-                Some(row) => {
-                    applied.push(Change::put(row.decode()?));
-                    rows.push(RowWrite::Put(row));
+        let mut seen = std::collections::HashSet::new();
+        let keys: Vec<(Kind, Uuid)> = changes
+            .iter()
+            .rev()
+            .map(|c| (c.kind, c.id))
+            .filter(|key| seen.insert(*key))
+            .collect();
+        let (next, times) = if keys.len() > CATCH_UP_LIMIT {
+            self.reload_all().await?
+        } else {
+            let mut applied = Vec::with_capacity(keys.len());
+            let mut rows = Vec::with_capacity(keys.len());
+            for (kind, id) in keys {
+                match tx.row(kind, id).await? {
+                    Some(row) => {
+                        applied.push(Change::put(row.decode()?));
+                        rows.push(RowWrite::Put(row));
+                    }
+                    None => {
+                        applied.push(Change::delete(kind, id));
+                        rows.push(RowWrite::Delete(kind, id));
+                    }
                 }
-                None => {
-                    applied.push(Change::delete(kind, id));
-                    rows.push(RowWrite::Delete(kind, id));
-                }
             }
-        }
-        let next = current
-            .config
-            .apply(applied)
-            .map_err(|e| ApiError::internal(format!("the database's changes do not apply: {e}")))?;
+            let next = current.config.apply(applied).map_err(|e| {
+                ApiError::internal(format!("the database's changes do not apply: {e}"))
+            })?;
+            (next, Some(rows))
+        };
         let prepared = self.prepare(&next).await?;
         self.inner.node.swap(prepared);
-        self.record_times(&rows);
+        if let Some(rows) = times {
+            self.record_times(&rows);
+        }
         self.inner.current.store(Arc::new(Current {
             config: next,
             seq: last,
@@ -263,6 +275,18 @@ impl Admin {
         }));
         tracing::info!(from = current.seq, to = last, "caught up with the database");
         Ok(())
+    }
+
+    /// Every row again (the write lock is held, so nothing changes meanwhile).
+    async fn reload_all(&self) -> Result<(Config, Option<Vec<RowWrite>>), ApiError> {
+        let Mode::Database(store) = &self.inner.mode else {
+            return Err(ApiError::internal("no database to reload from"));
+        };
+        let snapshot = store.snapshot(&self.inner.loader).await?;
+        if let Ok(mut times) = self.inner.times.write() {
+            *times = snapshot.times;
+        }
+        Ok((snapshot.config, None))
     }
 
     /// Checks one record against `config`: Kong's schema violation with `fields`.

@@ -113,3 +113,40 @@ async fn two_servers_one_file_no_lost_update() {
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_elsewhere_is_caught_up_by_the_next_write() {
+    let dir = temp_dir("catch-up-import");
+    let a = second_server(&dir).await;
+    // Another process imports more entities than are applied one by one.
+    let consumers: Vec<_> = (0..1200)
+        .map(|i| serde_json::json!({"username": format!("imported-{i}")}))
+        .collect();
+    let mut builder = mtls_kong_config::Config::builder();
+    for c in consumers {
+        builder = builder.consumer(c);
+    }
+    let config = builder.build().expect("config");
+    let store = Store::open(&sqlite_url(&dir)).await.expect("store");
+    store.import(&config).await.expect("import");
+    let (status, _) = curl_async(vec![
+        "-X".into(),
+        "POST".into(),
+        a.url("/consumers"),
+        "-d".into(),
+        "username=after".into(),
+    ])
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(a.node.served().consumers().count(), 1201);
+    let (status, _) = curl_async(vec![
+        "-X".into(),
+        "POST".into(),
+        a.url("/consumers"),
+        "-d".into(),
+        "username=imported-7".into(),
+    ])
+    .await;
+    assert_eq!(status, 409);
+    a.stop().await;
+}
