@@ -2,7 +2,7 @@
 //! declarative configuration it comes from, the node) and its request dispatch.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use arc_swap::ArcSwap;
@@ -86,6 +86,9 @@ pub(crate) struct Inner {
     pub(crate) counters: Counters,
     pub(crate) node_id: Uuid,
     pub(crate) reachable: AtomicBool,
+    /// When the configuration was loaded: the timestamps of entities without stored ones
+    /// (DB-less mode).
+    pub(crate) loaded_at: AtomicI64,
 }
 
 /// Why the Admin API could not start.
@@ -220,6 +223,7 @@ impl Admin {
                 counters: Counters::default(),
                 node_id: Uuid::new_v4(),
                 reachable: AtomicBool::new(true),
+                loaded_at: AtomicI64::new(mtls_store::unix_now()),
             }),
         }
     }
@@ -342,8 +346,8 @@ impl Admin {
             .ok()
             .and_then(|t| t.get(&(entity.kind(), entity.id())).copied())
             .unwrap_or_else(|| {
-                let now = mtls_store::unix_now();
-                (now, now)
+                let loaded = self.inner.loaded_at.load(Ordering::Relaxed);
+                (loaded, loaded)
             });
         if let Value::Object(map) = &mut json {
             map.insert("created_at".into(), created.into());

@@ -100,6 +100,9 @@ impl Admin {
         if let Ok(mut times) = self.inner.times.write() {
             times.clear();
         }
+        self.inner
+            .loaded_at
+            .store(mtls_store::unix_now(), std::sync::atomic::Ordering::Relaxed);
         let document = config.to_document();
         self.inner.current.store(Arc::new(Current {
             config,
