@@ -24,6 +24,7 @@ mod info;
 mod lookup;
 mod node;
 pub mod path;
+mod plan;
 mod read;
 mod server;
 pub mod tls;
