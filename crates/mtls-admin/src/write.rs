@@ -20,6 +20,17 @@ use crate::plan::{Plan, Request, remap};
 /// The most changed entities applied one by one when catching up; beyond, a full reload.
 pub(crate) const CATCH_UP_LIMIT: usize = 1000;
 
+/// Each changed entity once, the latest change first.
+fn changed_keys(changes: &[mtls_store::ChangeRecord]) -> Vec<(Kind, Uuid)> {
+    let mut seen = std::collections::HashSet::new();
+    changes
+        .iter()
+        .rev()
+        .map(|c| (c.kind, c.id))
+        .filter(|key| seen.insert(*key))
+        .collect()
+}
+
 /// One row to write.
 #[derive(Debug)]
 pub(crate) enum RowWrite {
@@ -194,20 +205,61 @@ impl Admin {
             return Ok(());
         }
         let changes = tx.changes_since(current.seq).await?;
-        let mut seen = std::collections::HashSet::new();
-        let keys: Vec<(Kind, Uuid)> = changes
-            .iter()
-            .rev()
-            .map(|c| (c.kind, c.id))
-            .filter(|key| seen.insert(*key))
-            .collect();
-        let (next, times) = if keys.len() > CATCH_UP_LIMIT {
+        let keys = changed_keys(&changes);
+        let mut found = Vec::with_capacity(keys.len());
+        if keys.len() <= CATCH_UP_LIMIT {
+            for &(kind, id) in &keys {
+                found.push(((kind, id), tx.row(kind, id).await?));
+            }
+        }
+        self.apply_changes(&current, last, keys.len(), found).await
+    }
+
+    /// Applies what other nodes committed since the configuration being served (the change
+    /// log), compiled and swapped in as a write would be: for a poll or a `LISTEN` loop
+    /// (issue 16). Whether anything changed. In DB-less mode there is nothing to do.
+    pub async fn refresh(&self) -> Result<bool, ApiError> {
+        let Mode::Database(store) = &self.inner.mode else {
+            return Ok(false);
+        };
+        let _serialised = self.inner.write_lock.lock().await;
+        let current = self.inner.current.load_full();
+        let db = store.database();
+        let changes = db.changes_since(current.seq).await?;
+        let Some(last) = changes.last().map(|c| c.seq) else {
+            return Ok(false);
+        };
+        let keys = changed_keys(&changes);
+        let mut found = Vec::with_capacity(keys.len());
+        if keys.len() <= CATCH_UP_LIMIT {
+            let rows = db.rows_by_id(&keys).await?;
+            let mut by_key: std::collections::HashMap<(Kind, Uuid), Row> =
+                rows.into_iter().map(|r| ((r.kind, r.id), r)).collect();
+            for key in &keys {
+                found.push((*key, by_key.remove(key)));
+            }
+        }
+        self.apply_changes(&current, last, keys.len(), found)
+            .await?;
+        Ok(true)
+    }
+
+    /// The changed entities' rows (`None`: deleted) applied to `current`, or everything
+    /// reloaded when there are too many; compiled, swapped, recorded at `last`.
+    async fn apply_changes(
+        &self,
+        current: &Current,
+        last: i64,
+        changed: usize,
+        found: Vec<((Kind, Uuid), Option<Row>)>,
+    ) -> Result<(), ApiError> {
+        let (next, times) = if changed > CATCH_UP_LIMIT {
             self.reload_all().await?
         } else {
-            let mut applied = Vec::with_capacity(keys.len());
-            let mut rows = Vec::with_capacity(keys.len());
-            for (kind, id) in keys {
-                match tx.row(kind, id).await? {
+            let mut applied = Vec::with_capacity(found.len());
+            let mut rows = Vec::with_capacity(found.len());
+            for ((kind, id), row) in found {
+                match row {
                     Some(row) => {
                         applied.push(Change::put(row.decode()?));
                         rows.push(RowWrite::Put(row));

@@ -150,3 +150,39 @@ async fn an_import_elsewhere_is_caught_up_by_the_next_write() {
     assert_eq!(status, 409);
     a.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_applies_the_other_servers_writes() {
+    let dir = temp_dir("refresh");
+    let a = second_server(&dir).await;
+    let b = second_server(&dir).await;
+    assert!(!b.admin.refresh().await.expect("refresh"));
+    let (status, consumer) = curl_async(vec![
+        "-X".into(),
+        "POST".into(),
+        a.url("/consumers"),
+        "-d".into(),
+        "username=from-a".into(),
+    ])
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(b.node.served().consumers().count(), 0);
+    assert!(b.admin.refresh().await.expect("refresh"));
+    assert_eq!(b.node.served().consumers().count(), 1);
+    let (status, seen) = curl_async(vec![b.url("/consumers/from-a")]).await;
+    assert_eq!(
+        (status, &seen["created_at"]),
+        (200, &consumer["created_at"])
+    );
+    let (status, _) = curl_async(vec![
+        "-X".into(),
+        "DELETE".into(),
+        a.url("/consumers/from-a"),
+    ])
+    .await;
+    assert_eq!(status, 204);
+    assert!(b.admin.refresh().await.expect("refresh"));
+    assert_eq!(b.node.served().consumers().count(), 0);
+    a.stop().await;
+    b.stop().await;
+}
