@@ -122,7 +122,7 @@ fn unique_plugin_scopes(entities: &Entities, errors: &mut Errors) {
     }
 }
 
-type Paths = HashMap<(Option<CredentialKind>, Uuid), String>;
+pub(crate) type Paths = HashMap<(Option<CredentialKind>, Uuid), String>;
 
 fn entity_paths(entities: &Entities) -> Paths {
     let mut paths = Paths::new();
@@ -146,7 +146,7 @@ fn entity_paths(entities: &Entities) -> Paths {
 }
 
 /// Puts a store error at the path of the entity it names.
-fn report(error: &EntityError, paths: &Paths, errors: &mut Errors) {
+pub(crate) fn report(error: &EntityError, paths: &Paths, errors: &mut Errors) {
     let at = |kind: Option<CredentialKind>, id: Uuid, field: &str| {
         let base = paths.get(&(kind, id)).map_or_else(
             || kind.map_or("consumers", |k| k.entity_name()).to_owned(),

@@ -34,8 +34,8 @@ fn strip<T>(list: Vec<(T, String)>) -> Vec<T> {
     list.into_iter().map(|(e, _)| e).collect()
 }
 
-fn positions<T>(list: &[T], id: impl Fn(&T) -> Uuid) -> HashMap<Uuid, usize> {
-    list.iter().enumerate().map(|(i, e)| (id(e), i)).collect()
+pub(crate) fn positions<T>(list: &[T], id: impl Fn(&T) -> Uuid) -> Arc<HashMap<Uuid, usize>> {
+    Arc::new(list.iter().enumerate().map(|(i, e)| (id(e), i)).collect())
 }
 
 /// A validated configuration: every entity checked, every reference resolved to an id.
@@ -43,28 +43,36 @@ fn positions<T>(list: &[T], id: impl Fn(&T) -> Uuid) -> HashMap<Uuid, usize> {
 /// Built by the declarative loader ([`crate::Loader`]) or from stored entities
 /// ([`Config::from_entities`]); immutable. Consumers and credentials live in mtls-consumer's
 /// indexed store ([`Config::consumer_store`]), shared by clones.
+///
+/// Every kind's list is shared between a configuration and the ones derived from it with
+/// [`Config::apply`]: a clone costs a few reference counts, and a change copies only the
+/// lists of the kinds it touches.
 #[derive(Clone)]
 pub struct Config {
-    format_version: FormatVersion,
-    ca_certificates: Vec<CaCertificate>,
-    trust: Vec<mtls_cert::CaCertificate>,
-    certificates: Vec<Certificate>,
-    snis: Vec<Sni>,
-    services: Vec<Service>,
-    routes: Vec<Route>,
-    acls: Vec<AclGroup>,
-    plugins: Vec<PluginInstance>,
-    trusted_ips: TrustedIps,
-    consumer_store: Arc<InMemoryStore>,
-    by_id: Arc<Indexes>,
+    pub(crate) format_version: FormatVersion,
+    pub(crate) ca_certificates: Arc<Vec<CaCertificate>>,
+    pub(crate) trust: Arc<Vec<mtls_cert::CaCertificate>>,
+    pub(crate) certificates: Arc<Vec<Certificate>>,
+    pub(crate) snis: Arc<Vec<Sni>>,
+    pub(crate) services: Arc<Vec<Service>>,
+    pub(crate) routes: Arc<Vec<Route>>,
+    pub(crate) acls: Arc<Vec<AclGroup>>,
+    pub(crate) plugins: Arc<Vec<PluginInstance>>,
+    pub(crate) trusted_ips: TrustedIps,
+    pub(crate) consumer_store: Arc<InMemoryStore>,
+    pub(crate) by_id: Indexes,
 }
 
-#[derive(Debug, Default)]
-struct Indexes {
-    certificates: HashMap<Uuid, usize>,
-    services: HashMap<Uuid, usize>,
-    routes: HashMap<Uuid, usize>,
-    plugins: HashMap<Uuid, usize>,
+/// Positions by id, one map per kind held in a list (shared like the lists).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Indexes {
+    pub(crate) ca_certificates: Arc<HashMap<Uuid, usize>>,
+    pub(crate) certificates: Arc<HashMap<Uuid, usize>>,
+    pub(crate) snis: Arc<HashMap<Uuid, usize>>,
+    pub(crate) services: Arc<HashMap<Uuid, usize>>,
+    pub(crate) routes: Arc<HashMap<Uuid, usize>>,
+    pub(crate) acls: Arc<HashMap<Uuid, usize>>,
+    pub(crate) plugins: Arc<HashMap<Uuid, usize>>,
 }
 
 impl Config {
@@ -81,29 +89,35 @@ impl Config {
                 .map_err(|e| (crate::error::join(path, "cert"), e.to_string()))?;
             trust.push(parsed);
         }
+        let ca_certificates = strip(entities.ca_certificates);
         let certificates = strip(entities.certificates);
+        let snis = strip(entities.snis);
         let services = strip(entities.services);
         let routes = strip(entities.routes);
+        let acls = strip(entities.acls);
         let plugins = strip(entities.plugins);
         let by_id = Indexes {
+            ca_certificates: positions(&ca_certificates, |c| c.id),
             certificates: positions(&certificates, |c| c.id),
+            snis: positions(&snis, |s| s.id),
             services: positions(&services, |s| s.id),
             routes: positions(&routes, |r| r.id),
+            acls: positions(&acls, |a| a.id),
             plugins: positions(&plugins, |p| p.id),
         };
         Ok(Self {
             format_version,
-            ca_certificates: strip(entities.ca_certificates),
-            trust,
-            certificates,
-            snis: strip(entities.snis),
-            services,
-            routes,
-            acls: strip(entities.acls),
-            plugins,
+            ca_certificates: Arc::new(ca_certificates),
+            trust: Arc::new(trust),
+            certificates: Arc::new(certificates),
+            snis: Arc::new(snis),
+            services: Arc::new(services),
+            routes: Arc::new(routes),
+            acls: Arc::new(acls),
+            plugins: Arc::new(plugins),
             trusted_ips,
             consumer_store,
-            by_id: Arc::new(by_id),
+            by_id,
         })
     }
 
@@ -119,7 +133,10 @@ impl Config {
 
     /// The `ca_certificates` entity with this id.
     pub fn ca_certificate(&self, id: Uuid) -> Option<&CaCertificate> {
-        self.ca_certificates.iter().find(|c| c.id == id)
+        self.by_id
+            .ca_certificates
+            .get(&id)
+            .and_then(|&i| self.ca_certificates.get(i))
     }
 
     /// The CA certificates as mtls-cert holds them (same order as

@@ -86,18 +86,21 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod apply;
 mod assemble;
 mod builder;
 mod config;
 pub mod declarative;
 pub mod entities;
 mod error;
+pub mod form;
 pub mod path;
 pub mod patterns;
 pub mod plugins;
 mod resolve;
 pub mod schema;
 
+pub use apply::Change;
 pub use builder::ConfigBuilder;
 pub use config::Config;
 pub use declarative::{FormatVersion, Loader, Record, SourceFormat, load_file, load_str};

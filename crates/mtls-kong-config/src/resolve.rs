@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::config::{Config, Entities};
 use crate::declarative::FormatVersion;
 use crate::entities::{
-    AclGroup, CaCertificate, Certificate, Consumer, Context, Credential, Entity, Kind,
+    AclGroup, AnyEntity, CaCertificate, Certificate, Consumer, Context, Credential, Entity, Kind,
     PluginInstance, Route, Service, Sni,
 };
 use crate::error::{ConfigErrors, Errors, join};
@@ -61,6 +61,7 @@ pub(crate) struct Options<'a> {
     pub(crate) format_version: FormatVersion,
     pub(crate) provider: &'a CryptoProvider,
     pub(crate) trusted_ips: mtls_header::TrustedIps,
+    pub(crate) stored: bool,
 }
 
 /// The ids, keys and paths of one kind, for references and duplicate checks. Every record
@@ -135,6 +136,7 @@ pub(crate) fn resolve(
             format_version: options.format_version,
             provider: options.provider,
             exists: &exists,
+            stored: options.stored,
         };
         let mut pass = Pass {
             kind,
@@ -394,5 +396,122 @@ impl Pass<'_, '_> {
                     "consumer"
                 )
         )
+    }
+}
+
+/// The table of one kind of an existing configuration: its ids and endpoint keys, for
+/// resolving references to it.
+fn table_of(config: &Config, kind: Kind) -> Table {
+    let mut table = Table::default();
+    let mut add = |id: Uuid, key: Option<String>| {
+        let position = table.ids.len();
+        table.ids.push(Some(id));
+        table.paths.push(format!("{}[{id}]", kind.table()));
+        table.by_id.insert(id, position);
+        if let Some(key) = key {
+            table.by_key.entry(key).or_insert(position);
+        }
+    };
+    match kind {
+        Kind::CaCertificate => config
+            .ca_certificates()
+            .iter()
+            .for_each(|c| add(c.id, None)),
+        Kind::Certificate => config.certificates().iter().for_each(|c| add(c.id, None)),
+        Kind::Sni => config
+            .snis()
+            .iter()
+            .for_each(|s| add(s.id, s.endpoint_key())),
+        Kind::Service => config
+            .services()
+            .iter()
+            .for_each(|s| add(s.id, s.name.clone())),
+        Kind::Route => config
+            .routes()
+            .iter()
+            .for_each(|r| add(r.id, r.name.clone())),
+        Kind::Consumer => config
+            .consumers()
+            .for_each(|c| add(c.id, c.username.clone())),
+        Kind::MtlsAuthCredential | Kind::HeaderCertAuthCredential | Kind::Acl | Kind::Plugin => {}
+    }
+    table
+}
+
+/// Reads and checks one flat record against an existing configuration, as
+/// [`resolve`] would among every record: its references resolved against `config`, its
+/// checks run with `config`'s entities as the earlier kinds. The rules across entities of
+/// the same kind (uniqueness) are [`Config::apply`]'s.
+pub(crate) fn check_one(
+    kind: Kind,
+    written: Written,
+    config: &Config,
+    options: &Options<'_>,
+    mut errors: Errors,
+) -> Result<AnyEntity, ConfigErrors> {
+    let mut tables: [Table; 10] = Default::default();
+    for field in kind.schema().fields {
+        if let Type::Foreign(target) = field.ty
+            && let Some(target) = Kind::from_table(target)
+            && target.position() < kind.position()
+            && let Some(slot) = tables.get_mut(target.position())
+        {
+            *slot = table_of(config, target);
+        }
+    }
+    let (done, rest) = tables.split_at_mut(kind.position());
+    let Some(table) = rest.first_mut() else {
+        return Err(errors.into_failure(&written.path, "unknown kind"));
+    };
+    let exists = |k: Kind, id: Uuid| config.contains(k, id);
+    let ctx = Context {
+        now: options.now,
+        format_version: options.format_version,
+        provider: options.provider,
+        exists: &exists,
+        stored: options.stored,
+    };
+    let path = written.path.clone();
+    table.paths.push(path.clone());
+    table.ids.push(None);
+    let mut pass = Pass {
+        kind,
+        done,
+        table,
+        ctx: &ctx,
+        errors: &mut errors,
+    };
+    let entity = match kind {
+        Kind::CaCertificate => pass
+            .one::<CaCertificate>(written, 0)
+            .map(|(e, _)| AnyEntity::CaCertificate(e)),
+        Kind::Certificate => pass
+            .one::<Certificate>(written, 0)
+            .map(|(e, _)| AnyEntity::Certificate(e)),
+        Kind::Sni => pass.one::<Sni>(written, 0).map(|(e, _)| AnyEntity::Sni(e)),
+        Kind::Service => pass
+            .one::<Service>(written, 0)
+            .map(|(e, _)| AnyEntity::Service(e)),
+        Kind::Route => pass
+            .one::<Route>(written, 0)
+            .map(|(e, _)| AnyEntity::Route(e)),
+        Kind::Consumer => pass
+            .one::<Consumer>(written, 0)
+            .map(|(e, _)| AnyEntity::Consumer(e)),
+        Kind::MtlsAuthCredential | Kind::HeaderCertAuthCredential => {
+            let credential_kind = kind.credential_kind();
+            pass.one::<Credential>(written, 0)
+                .and_then(|(e, _)| credential_kind.map(|k| AnyEntity::Credential(k, e)))
+        }
+        Kind::Acl => pass
+            .one::<AclGroup>(written, 0)
+            .map(|(e, _)| AnyEntity::Acl(e)),
+        Kind::Plugin => pass
+            .one::<PluginInstance>(written, 0)
+            .map(|(e, _)| AnyEntity::Plugin(e)),
+    };
+    match entity {
+        Some(entity) => errors.finish(entity),
+        None => Err(errors.into_failure(&path, "invalid entity")),
     }
 }

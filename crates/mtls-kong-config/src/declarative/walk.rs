@@ -142,6 +142,7 @@ pub(crate) fn document(
             format_version: FormatVersion::V3_0,
             provider,
             exists: &never,
+            stored: false,
         },
     };
     let Value::Object(map) = document else {
@@ -321,6 +322,7 @@ pub(crate) fn records(
         format_version: FormatVersion::V3_0,
         provider,
         exists: &never,
+        stored: false,
     };
     let mut out = Records::default();
     for record in records {

@@ -86,7 +86,12 @@ impl Entity for CaCertificate {
             errors.push(cert_path, "required field missing");
             return;
         }
-        match mtls_cert::CaCertificate::new(Uuid::nil(), self.cert.as_bytes(), ctx.now) {
+        let parsed = if ctx.stored {
+            self.parse()
+        } else {
+            mtls_cert::CaCertificate::new(Uuid::nil(), self.cert.as_bytes(), ctx.now)
+        };
+        match parsed {
             Ok(ca) => {
                 if !self.cert_digest.is_empty()
                     && !self.cert_digest.eq_ignore_ascii_case(ca.cert_digest())

@@ -124,6 +124,9 @@ pub struct Context<'a> {
     pub provider: &'a CryptoProvider,
     /// Whether an entity of a kind resolved earlier has this id.
     pub exists: &'a dyn Fn(Kind, Uuid) -> bool,
+    /// Whether the records were checked when they were stored ([`crate::Loader::stored`]):
+    /// a CA certificate is then not refused for having expired since.
+    pub stored: bool,
 }
 
 impl Context<'_> {
