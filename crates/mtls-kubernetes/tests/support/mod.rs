@@ -1,6 +1,12 @@
 //! The test PKI and the tutorial manifest are mtls-test-pki's; this adds what the
 //! translation tests spell their own way.
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code, unreachable_pub, unused_imports)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    dead_code,
+    unreachable_pub,
+    unused_imports
+)]
 
 use base64::Engine;
 pub use mtls_test_pki::manifests::{TUTORIAL_CA_ID as CA_ID, tutorial};
