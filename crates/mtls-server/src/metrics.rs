@@ -152,6 +152,12 @@ impl Metrics {
         }
     }
 
+    /// Configuration loads refused since the node started (a compile that failed: the
+    /// running configuration kept serving).
+    pub fn failed_reloads(&self) -> u64 {
+        self.reloads_failed.load(Ordering::Relaxed)
+    }
+
     /// Records whether the database answered (DB mode).
     pub fn database_reachable(&self, reachable: bool) {
         self.database_reachable
