@@ -114,7 +114,7 @@ async fn measure(n: usize, writes: usize) {
                 .router()
                 .routes()
                 .iter()
-                .any(|r| r.paths.iter().any(|p| *p == path)),
+                .any(|r| r.paths.contains(&path)),
             "write {i} served"
         );
         totals.push(total);

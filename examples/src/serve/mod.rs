@@ -125,6 +125,17 @@ pub(crate) struct Args {
 }
 
 impl Args {
+    /// Arguments for a database (`sqlite://PATH`) with the Admin API on an ephemeral
+    /// loopback port, and every other default of [`Args::for_config`].
+    pub(crate) fn for_database(url: String) -> Self {
+        Self {
+            config: None,
+            database: Some(url),
+            admin_listen: Some("127.0.0.1:0".into()),
+            ..Self::for_config(PathBuf::new())
+        }
+    }
+
     /// Arguments for a configuration file with every default.
     pub(crate) fn for_config(config: PathBuf) -> Self {
         Self {

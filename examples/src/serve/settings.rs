@@ -276,7 +276,8 @@ fn node_settings(settings: Settings, database_url: Option<&str>) -> Result<NodeS
         _ => None,
     };
     for listen in &admin_listen {
-        if !listen.addr.ip().is_loopback() && !(listen.tls && admin_certificate.is_some()) {
+        let allowed = listen.addr.ip().is_loopback() || (listen.tls && admin_certificate.is_some());
+        if !allowed {
             return Err(format!(
                 "admin_listen {}: the Admin API listens beyond loopback only over TLS with a \
                  certificate of its own (an `ssl` entry and --admin-tls-cert / --admin-tls-key)",
