@@ -133,7 +133,8 @@ fn tutorial_a_through_the_admin_api_then_a_restart() {
     let pki = Pki::new("admin-tutorial-a");
     let upstream = Upstream::start(None);
     let db = format!("sqlite://{}", pki.dir.path("mtls.db").display());
-    let mut gateway = Gateway::start_database(MTLS, &pki.dir, &db, &[]);
+    let mut gateway =
+        Gateway::start_database(MTLS, &pki.dir, &db, &["--status-listen", "127.0.0.1:0"]);
     let admin = |p: &str| gateway.admin_url(p);
     let proxy_http = format!("http://{}/mtls", gateway.http);
     let proxy_https = format!("https://{}/mtls", gateway.tls);
@@ -339,6 +340,29 @@ fn tutorial_a_through_the_admin_api_then_a_restart() {
     let (status, body) = curl(&proxy_https, &strs(&alice));
     assert_eq!(status, 200, "{body}\n{}", gateway.log());
     assert_eq!(body["headers"]["x-consumer-username"], "mapped-user");
+
+    // The status listener's metrics tell what happened.
+    let status_addr = gateway.status.expect("the status listener runs");
+    let (status, metrics) = curl(&format!("http://{status_addr}/metrics"), &[]);
+    assert_eq!(status, 200);
+    let metrics = metrics.as_str().unwrap_or_default().to_owned();
+    for line in [
+        "kong_http_requests_total{route=\"mtls-route\",code=\"200\",outcome=\"allowed\"}",
+        "kong_http_requests_total{route=\"mtls-route\",code=\"401\",outcome=\"mtls-auth\"}",
+        "mtls_refusals_total{plugin=\"mtls-auth\",reason=\"No required TLS certificate was sent\"}",
+        "mtls_refusals_total{plugin=\"acl\",reason=\"You cannot consume this service\"}",
+        "mtls_tls_handshakes_total{client_certificate=\"yes\"}",
+        "mtls_validation_cache_total{result=\"hit\"}",
+        "kong_upstream_latency_ms_bucket",
+        "mtls_config_version",
+        "mtls_config_reloads_total{result=\"ok\"}",
+        "kong_datastore_reachable 1",
+    ] {
+        assert!(metrics.contains(line), "{line} missing:\n{metrics}");
+    }
+    let (status, node) = curl(&format!("http://{status_addr}/status"), &[]);
+    assert_eq!(status, 200, "{node}");
+    assert_eq!(node["database"]["reachable"], true, "{node}");
 
     // Persisted: a restart on the same file serves the same configuration.
     assert_eq!(gateway.terminate(), Some(0), "{}", gateway.log());

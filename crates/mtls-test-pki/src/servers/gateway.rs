@@ -22,6 +22,8 @@ pub struct Gateway {
     /// Without an `--admin-listen` or `KONG_ADMIN_LISTEN` of the caller's, the harness turns
     /// the Admin API off (its default ports would clash between tests).
     pub admin: Option<SocketAddr>,
+    /// Its status listener (from its `status: http://` line), when one runs.
+    pub status: Option<SocketAddr>,
     /// Where its stderr (the log) goes.
     pub stderr: PathBuf,
 }
@@ -86,6 +88,7 @@ impl Gateway {
             tls: SocketAddr::from(([127, 0, 0, 1], 0)),
             http: SocketAddr::from(([127, 0, 0, 1], 0)),
             admin: None,
+            status: None,
             stderr,
         };
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -98,6 +101,8 @@ impl Gateway {
                 gateway.tls = a.parse().unwrap();
             } else if let Some(a) = line.strip_prefix("listening: http://") {
                 gateway.http = a.parse().unwrap();
+            } else if let Some(a) = line.strip_prefix("status: http://") {
+                gateway.status = Some(a.parse().unwrap());
             } else if let Some(a) = line
                 .strip_prefix("admin: http://")
                 .or_else(|| line.strip_prefix("admin: https://"))
