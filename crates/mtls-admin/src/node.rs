@@ -61,4 +61,15 @@ pub trait Node: Send + Sync + 'static {
 
     /// The node's status.
     fn status(&self) -> NodeStatus;
+
+    /// Whether the database answers, as [`crate::Admin::follow`] finds out (for metrics).
+    fn database_reachable(&self, reachable: bool) {
+        let _ = reachable;
+    }
+
+    /// Another node's change could not be compiled here: the running configuration keeps
+    /// serving (for metrics and `/status`).
+    fn reload_refused(&self, reason: &str) {
+        let _ = reason;
+    }
 }

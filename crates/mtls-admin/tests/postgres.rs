@@ -2,8 +2,7 @@
 //! server on the same database sees them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../mtls-store/tests/support/postgres.rs"]
-mod pg;
+use mtls_test_pki::postgres as pg;
 mod support;
 
 use std::sync::Arc;

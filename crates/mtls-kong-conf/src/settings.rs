@@ -49,6 +49,9 @@ pub struct Settings {
     pub admin_ssl_cert: Vec<PemSource>,
     /// `admin_ssl_cert_key`: their private keys.
     pub admin_ssl_cert_key: Vec<PemSource>,
+    /// `db_update_frequency` in milliseconds (Kong's seconds, default 5): how often a
+    /// database node reads the change log even without an announcement.
+    pub db_update_frequency_ms: u64,
     /// `trusted_ips`, the IP blocks.
     pub trusted_ips: TrustedIps,
     /// `trusted_ips` holds `unix:` (peers on unix sockets are trusted).
@@ -173,6 +176,19 @@ pub(crate) fn read(
             ),
         );
     }
+    let frequency = r.text("db_update_frequency");
+    let db_update_frequency_ms = match frequency.trim().parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && (0.01..=86_400.0).contains(&seconds) => {
+            (seconds * 1000.0).round() as u64
+        }
+        _ => {
+            r.fail(
+                "db_update_frequency",
+                format!("{frequency:?}: expected seconds between 0.01 and 86400"),
+            );
+            5000
+        }
+    };
     let (trusted_ips, trusted_unix) = r.trusted_ips();
     let (real_ip_header, real_ip_recursive) = r.real_ip();
     let headers = r.headers("headers", &KongHeader::ALL);
@@ -206,6 +222,7 @@ pub(crate) fn read(
         ssl_cert_key,
         admin_ssl_cert,
         admin_ssl_cert_key,
+        db_update_frequency_ms,
         trusted_ips,
         trusted_unix,
         real_ip_header,

@@ -46,7 +46,9 @@ mod sqlite;
 mod store;
 
 pub use error::StoreError;
-pub use model::{BoxFuture, ChangeRecord, Database, Operation, Row, WriteTransaction};
+pub use model::{
+    BoxFuture, ChangeFeed, ChangeRecord, Database, Operation, Row, Signal, WriteTransaction,
+};
 pub use postgres::{CHANNEL, PostgresDatabase, PostgresOptions};
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::{SqliteDatabase, SqliteOptions};

@@ -122,6 +122,31 @@ pub trait Database: Send + Sync {
 
     /// Checks that the database answers.
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// Announcements of every writer's commits, when the database makes them (PostgreSQL's
+    /// `LISTEN`); `None` where it does not (SQLite: other processes' writes are found by
+    /// polling [`Database::last_seq`]).
+    fn subscribe(&self) -> BoxFuture<'_, Result<Option<Box<dyn ChangeFeed>>, StoreError>> {
+        Box::pin(async { Ok(None) })
+    }
+}
+
+/// What a [`ChangeFeed`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Signal {
+    /// A writer committed (one or more commits, announced together).
+    Committed,
+    /// The connection was lost and announcements may have been missed: catch up from the
+    /// change log. The next call reconnects.
+    Lost,
+}
+
+/// A stream of commit announcements ([`Database::subscribe`]).
+pub trait ChangeFeed: Send {
+    /// Waits for the next announcement; an error when reconnecting failed (call again to
+    /// retry, after a pause).
+    fn next(&mut self) -> BoxFuture<'_, Result<Signal, StoreError>>;
 }
 
 /// A write transaction: nothing is visible to others until [`WriteTransaction::commit`];

@@ -10,7 +10,9 @@ use sqlx::{Connection, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::model::{BoxFuture, ChangeRecord, Database, Operation, Row, WriteTransaction};
+use crate::model::{
+    BoxFuture, ChangeFeed, ChangeRecord, Database, Operation, Row, Signal, WriteTransaction,
+};
 use crate::schema::{self, Dialect, SCHEMA_VERSION};
 use crate::sql::postgres as sql;
 
@@ -219,6 +221,22 @@ impl Database for PostgresDatabase {
         })
     }
 
+    fn subscribe(&self) -> BoxFuture<'_, Result<Option<Box<dyn ChangeFeed>>, StoreError>> {
+        Box::pin(async move {
+            let fail = |e| self.error(e, "listening for changes", "changes");
+            let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool)
+                .await
+                .map_err(fail)?;
+            listener.listen(CHANNEL).await.map_err(fail)?;
+            let feed: Box<dyn ChangeFeed> = Box::new(PgFeed {
+                listener,
+                location: self.location.clone(),
+                wait_ms: self.wait_ms,
+            });
+            Ok(Some(feed))
+        })
+    }
+
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             let mut conn = self
@@ -306,6 +324,35 @@ impl WriteTransaction for PostgresWrite {
             self.tx.commit().await.map_err(|e| {
                 StoreError::from_sqlx(e, "committing a write", "changes", &location, wait_ms)
             })
+        })
+    }
+}
+
+/// `LISTEN mtls_changes` on a connection of its own (reconnected by sqlx when lost).
+struct PgFeed {
+    listener: sqlx::postgres::PgListener,
+    location: String,
+    wait_ms: u64,
+}
+
+impl ChangeFeed for PgFeed {
+    fn next(&mut self) -> BoxFuture<'_, Result<Signal, StoreError>> {
+        Box::pin(async move {
+            match self.listener.try_recv().await {
+                Ok(Some(_)) => {
+                    // Commits announced together are caught up together.
+                    while self.listener.next_buffered().is_some() {}
+                    Ok(Signal::Committed)
+                }
+                Ok(None) => Ok(Signal::Lost),
+                Err(e) => Err(StoreError::from_sqlx(
+                    e,
+                    "listening for changes",
+                    "changes",
+                    &self.location,
+                    self.wait_ms,
+                )),
+            }
         })
     }
 }

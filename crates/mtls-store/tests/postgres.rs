@@ -2,8 +2,7 @@
 //! writers serialised by the advisory lock, each commit announced with NOTIFY.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/postgres.rs"]
-mod pg;
+use mtls_test_pki::postgres as pg;
 
 use std::sync::Arc;
 

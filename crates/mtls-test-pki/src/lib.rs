@@ -45,6 +45,7 @@ pub mod load;
 pub mod manifests;
 pub mod named;
 mod node;
+pub mod postgres;
 #[cfg(feature = "servers")]
 pub mod servers;
 mod text;

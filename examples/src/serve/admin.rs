@@ -51,6 +51,36 @@ impl mtls_admin::Node for GatewayNode {
     fn status(&self) -> NodeStatus {
         NodeStatus::new(self.0.handle.version(), self.0.metrics.failed_reloads())
     }
+
+    fn database_reachable(&self, reachable: bool) {
+        self.0.metrics.database_reachable(reachable);
+    }
+
+    fn reload_refused(&self, _reason: &str) {
+        self.0.metrics.reloaded(Err(()));
+    }
+}
+
+/// Follows the database (other nodes' writes, outages) until `stop` says so.
+pub(crate) fn follow(
+    admin: &Admin,
+    node: &NodeSettings,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) {
+    if !matches!(node.storage, Storage::Database { .. }) {
+        return;
+    }
+    let mut settings = mtls_admin::FollowSettings::default();
+    settings.poll = node.db_update_frequency;
+    let mut stop = stop.clone();
+    let admin = admin.clone();
+    tokio::spawn(async move {
+        admin
+            .follow(settings, async move {
+                let _ = stop.wait_for(|s| *s).await;
+            })
+            .await;
+    });
 }
 
 /// Opens the database at `url`: SQLite (created and migrated on first use) or PostgreSQL

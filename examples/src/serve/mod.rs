@@ -446,6 +446,7 @@ pub(crate) async fn start(args: &Args, node: &NodeSettings) -> Result<Node, ()> 
     if with_admin {
         let admin = admin::open(node, &gateway).await?;
         admin_addrs = admin::listen(args, node, &admin, &stopped).await?;
+        admin::follow(&admin, node, &stopped);
         let _ = gateway.admin.set(admin);
     } else {
         gateway.load_first()?;

@@ -27,6 +27,9 @@ pub(crate) struct NodeSettings {
     pub(crate) status_listen: Option<SocketAddr>,
     /// Where the configuration comes from: a file (`database = off`) or a database.
     pub(crate) storage: Storage,
+    /// `db_update_frequency`: how often a database node reads the change log even without
+    /// an announcement.
+    pub(crate) db_update_frequency: Duration,
     /// `admin_listen`: the Admin API's listeners (empty: off).
     pub(crate) admin_listen: Vec<Listen>,
     /// `admin_ssl_cert` / `admin_ssl_cert_key` (the first pair), for the ssl entries.
@@ -321,6 +324,7 @@ fn node_settings(settings: Settings, database_url: Option<&str>) -> Result<NodeS
         listen,
         status_listen,
         storage,
+        db_update_frequency: Duration::from_millis(settings.db_update_frequency_ms),
         admin_listen,
         admin_certificate,
         trusted_ips: settings.trusted_ips.clone(),

@@ -2,18 +2,15 @@
 //! `postgres` user, on a free loopback port, stopped when dropped. `MTLS_POSTGRES_URL` names
 //! one already running instead (CI's). Without either, a test is skipped, unless
 //! `MTLS_REQUIRE_POSTGRES=1`, when it fails.
-#![allow(
-    dead_code,
-    unreachable_pub,
-    missing_docs,
-    clippy::unwrap_used,
-    clippy::expect_used
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 use std::process::Command;
 
+/// A PostgreSQL server for one test (or the one `MTLS_POSTGRES_URL` names).
+#[derive(Debug)]
 pub struct Postgres {
+    /// `postgres://postgres@127.0.0.1:PORT/postgres`.
     pub url: String,
     dir: Option<PathBuf>,
 }
@@ -53,6 +50,9 @@ fn free_port() -> u16 {
 
 impl Postgres {
     /// A running server, or `None` (the test is skipped) when there is none to run.
+    ///
+    /// # Panics
+    /// If one should run (`MTLS_REQUIRE_POSTGRES=1`, or initdb is there) but does not start.
     pub fn start(name: &str) -> Option<Self> {
         if let Ok(url) = std::env::var("MTLS_POSTGRES_URL") {
             return Some(Self { url, dir: None });
@@ -126,5 +126,51 @@ impl Drop for Postgres {
         let data = dir.join("data").display().to_string();
         let _ = as_postgres(&pg_ctl, &["-D", &data, "-m", "immediate", "-w", "stop"]);
         let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+impl Postgres {
+    /// Stops the server (`pg_ctl stop -m fast`): clients see the database go away. Nothing
+    /// happens for a server this harness did not start.
+    pub fn stop(&self) {
+        let (Some(dir), Some(pg_ctl)) = (&self.dir, tool("pg_ctl")) else {
+            return;
+        };
+        let data = dir.join("data").display().to_string();
+        let _ = as_postgres(&pg_ctl, &["-D", &data, "-m", "fast", "-w", "stop"]);
+    }
+
+    /// Starts it again after [`Postgres::stop`], on the same port and data.
+    ///
+    /// # Panics
+    /// If it does not start.
+    pub fn restart(&self) {
+        let (Some(dir), Some(pg_ctl)) = (&self.dir, tool("pg_ctl")) else {
+            return;
+        };
+        let data = dir.join("data").display().to_string();
+        let port = self
+            .url
+            .rsplit_once(':')
+            .and_then(|(_, rest)| rest.split('/').next())
+            .unwrap_or_default()
+            .to_owned();
+        let options = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            dir.display()
+        );
+        let log = dir.join("log").display().to_string();
+        let out = as_postgres(
+            &pg_ctl,
+            &[
+                "-D", &data, "-o", &options, "-l", &log, "-w", "-t", "60", "start",
+            ],
+        )
+        .expect("pg_ctl runs");
+        assert!(
+            out.status.success(),
+            "pg_ctl start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

@@ -1,0 +1,185 @@
+//! Several `mtls serve` nodes on one real PostgreSQL (issue 16): a write on one node is
+//! served by every other, a deleted consumer is refused everywhere, and an outage of the
+//! database is survived (the nodes keep serving, writes answer 503, then everything catches
+//! up). Timing is measured by `benches/examples/cluster_propagation.rs`, not asserted here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod serve_support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use mtls_test_pki::postgres::Postgres;
+use serde_json::Value;
+use serve_support::*;
+
+fn curl(url: &str, args: &[&str]) -> (u16, Value) {
+    let out = Command::new("curl")
+        .args(["-sk", "--max-time", "15", "-w", "\n%{http_code}"])
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("curl runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    let body = serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()));
+    (code.trim().parse().unwrap_or(0), body)
+}
+
+/// Polls until `check` holds (every 20 ms, at most `limit`); how long it took.
+fn until(limit: Duration, mut check: impl FnMut() -> bool) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if check() {
+            return Some(start.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+#[test]
+fn writes_reach_every_node_and_outages_are_survived() {
+    assert!(have("curl"), "curl is needed");
+    let Some(pg) = Postgres::start("cluster") else {
+        return;
+    };
+    let dir = TempDir::new("cluster");
+    let upstream = Upstream::start(None);
+    let root = Node::root("Cluster Root CA");
+    let alice = root.client("alice", Some("alice@example.com"), false);
+    let root_file = dir.write("root.crt", &root.pem());
+    let (cert, key) = dir.save(&alice, "alice");
+    let identity = [
+        "--cert",
+        cert.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ];
+    // db_update_frequency is long: what reaches the others is the announcement.
+    let node = |_: usize| {
+        Gateway::spawn(
+            MTLS,
+            &dir,
+            &[
+                "--database",
+                &pg.url,
+                "--admin-listen",
+                "127.0.0.1:0",
+                "--listen",
+                "127.0.0.1:0",
+                "--http-listen",
+                "127.0.0.1:0",
+                "--status-listen",
+                "127.0.0.1:0",
+            ],
+            &[("KONG_DB_UPDATE_FREQUENCY", "60")],
+        )
+    };
+    let nodes: Vec<Gateway> = (0..3).map(node).collect();
+    let a = &nodes[0];
+
+    // A service and a route written on A: served by B and C.
+    let (status, body) = curl(
+        &a.admin_url("/services"),
+        &[
+            "-d",
+            "name=echo",
+            "-d",
+            &format!("url=http://{}/anything", upstream.addr),
+        ],
+    );
+    assert_eq!(status, 201, "{body}\n{}", a.log());
+    let (status, _) = curl(&a.admin_url("/services/echo/routes"), &["-d", "paths[]=/x"]);
+    assert_eq!(status, 201);
+    for other in &nodes[1..] {
+        let took = until(Duration::from_secs(10), || {
+            curl(&format!("http://{}/x", other.http), &[]).0 == 200
+        });
+        assert!(took.is_some(), "not propagated:\n{}", other.log());
+        println!("route served by another node after {took:?}");
+    }
+
+    // mtls-auth and a consumer, written on B; then the consumer deleted on C: refused on A.
+    let b = &nodes[1];
+    let (status, ca) = curl(
+        &b.admin_url("/ca_certificates"),
+        &["-F", &format!("cert=@{}", root_file.display())],
+    );
+    assert_eq!(status, 201, "{ca}");
+    let (status, _) = curl(
+        &b.admin_url("/plugins"),
+        &[
+            "-d",
+            "name=mtls-auth",
+            "-d",
+            &format!("config.ca_certificates={}", ca["id"].as_str().unwrap()),
+        ],
+    );
+    assert_eq!(status, 201);
+    let (status, _) = curl(&b.admin_url("/consumers"), &["-d", "username=alice"]);
+    assert_eq!(status, 201);
+    let on_a = format!("https://{}/x", a.tls);
+    assert!(
+        until(Duration::from_secs(10), || curl(&on_a, &identity).0 == 200).is_some(),
+        "{}",
+        a.log()
+    );
+    let c = &nodes[2];
+    let (status, _) = curl(&c.admin_url("/consumers/alice"), &["-X", "DELETE"]);
+    assert_eq!(status, 204);
+    let refused = until(Duration::from_secs(10), || curl(&on_a, &identity).0 == 401);
+    assert!(
+        refused.is_some(),
+        "a deleted consumer still let in:\n{}",
+        a.log()
+    );
+    println!("deleted consumer refused by another node after {refused:?}");
+
+    // The database goes away: every node keeps serving; a write answers 503.
+    pg.stop();
+    for n in &nodes {
+        assert_eq!(curl(&format!("https://{}/x", n.tls), &[]).0, 401);
+    }
+    let started = Instant::now();
+    let (status, body) = curl(&a.admin_url("/consumers"), &["-d", "username=bob"]);
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        started.elapsed() < Duration::from_secs(12),
+        "{:?}",
+        started.elapsed()
+    );
+    let status_addr = a.status.unwrap();
+    assert!(
+        until(Duration::from_secs(15), || {
+            curl(&format!("http://{status_addr}/metrics"), &[])
+                .1
+                .as_str()
+                .is_some_and(|m| m.contains("kong_datastore_reachable 0"))
+        })
+        .is_some(),
+        "{}",
+        a.log()
+    );
+    // It comes back: a write on one node reaches the others again.
+    pg.restart();
+    let wrote = until(Duration::from_secs(20), || {
+        curl(&c.admin_url("/consumers"), &["-d", "username=alice"]).0 == 201
+    });
+    assert!(wrote.is_some(), "{}", c.log());
+    for n in &nodes {
+        let back = until(Duration::from_secs(20), || {
+            curl(&format!("https://{}/x", n.tls), &identity).0 == 200
+        });
+        assert!(
+            back.is_some(),
+            "not caught up after the outage:\n{}",
+            n.log()
+        );
+    }
+    assert!(
+        a.log().contains("the database cannot be reached"),
+        "{}",
+        a.log()
+    );
+}
