@@ -332,6 +332,61 @@ fn read_timeout_is_honoured_and_a_sent_request_is_never_retried() {
 }
 
 #[test]
+fn connect_and_write_timeouts_are_honoured() {
+    let dir = TempDir::new("connect-write-timeout");
+    // TCP is accepted but the TLS handshake never answered: past connect_timeout (which
+    // covers the handshake, as nginx's proxy_connect_timeout does), 504.
+    let no_handshake = RawUpstream::start(Answer::Silent);
+    // The head is read, the body never: past write_timeout without progress, 504.
+    let stalled = RawUpstream::start(Answer::Stall);
+    let config = format!(
+        r#"_format_version: "3.0"
+services:
+  - name: no-handshake
+    url: https://{no_handshake}
+    connect_timeout: 300
+    retries: 0
+    routes:
+      - name: connect
+        paths: [/connect]
+  - name: stalled
+    url: http://{stalled}
+    write_timeout: 300
+    routes:
+      - name: write
+        paths: [/write]
+"#,
+        no_handshake = no_handshake.addr,
+        stalled = stalled.addr,
+    );
+    let path = dir.write("kong.yaml", &config);
+    let gateway = Gateway::start(MTLS, &dir, &path, &[]);
+    let r = raw(
+        gateway.http,
+        b"GET /connect HTTP/1.1\r\nHost: api.test\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(r.status, 504, "{r:?}\n{}", gateway.log());
+    let body = vec![b'x'; 16 << 20];
+    let mut request = format!(
+        "POST /write HTTP/1.1\r\nHost: api.test\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&body);
+    let r = raw(gateway.http, &request);
+    assert_eq!(r.status, 504, "{r:?}\n{}", gateway.log());
+    let log = gateway.log();
+    assert!(
+        log.contains("connecting timed out after 300 ms (connect_timeout)"),
+        "{log}"
+    );
+    assert!(
+        log.contains("sending the request body timed out after 300 ms (write_timeout)"),
+        "{log}"
+    );
+}
+
+#[test]
 fn connection_failures_are_retried_as_many_times_as_the_service_says() {
     let dir = TempDir::new("retries");
     // A port nothing listens on: every connection attempt is refused.

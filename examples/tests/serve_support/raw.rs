@@ -83,14 +83,29 @@ fn read_message(stream: &mut TcpStream, response: bool) -> Vec<u8> {
     }
 }
 
-/// Sends `request` as given to `addr` and reads one response (at most 10 s).
+/// Reads up to the end of the head (or EOF, a timeout, an error), and no further.
+fn read_head(stream: &mut TcpStream) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while head_end(&buf).is_none() && buf.len() < MAX_MESSAGE {
+        match stream.read(&mut byte) {
+            Ok(1) => buf.push(byte[0]),
+            _ => break,
+        }
+    }
+    buf
+}
+
+/// Sends `request` as given to `addr` and reads one response (at most 10 s). A request the
+/// gateway stops reading (it answered first) is cut short after 10 s of blocked writing.
 ///
 /// # Panics
 /// If the connection fails or no status line comes back.
 pub fn raw(addr: SocketAddr, request: &[u8]) -> RawResponse {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
-    stream.write_all(request).unwrap();
+    stream.set_write_timeout(Some(READ_TIMEOUT)).unwrap();
+    let _ = stream.write_all(request);
     let bytes = read_message(&mut stream, true);
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
@@ -115,6 +130,9 @@ pub enum Answer {
     Echo,
     /// Never answers (until the test ends).
     Silent,
+    /// Reads the head only, then neither reads nor answers (until the test ends): a request
+    /// body larger than the socket buffers stalls.
+    Stall,
 }
 
 /// An upstream on a thread of its own that records every request's raw bytes. One request
@@ -164,7 +182,11 @@ impl RawUpstream {
 fn serve(mut stream: TcpStream, answer: Answer, seen: &Mutex<Vec<Vec<u8>>>, stop: &AtomicBool) {
     stream.set_nonblocking(false).unwrap();
     stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
-    let request = read_message(&mut stream, false);
+    let request = if answer == Answer::Stall {
+        read_head(&mut stream)
+    } else {
+        read_message(&mut stream, false)
+    };
     if request.is_empty() {
         return;
     }
@@ -178,7 +200,7 @@ fn serve(mut stream: TcpStream, answer: Answer, seen: &Mutex<Vec<Vec<u8>>>, stop
             let _ = stream.write_all(head.as_bytes());
             let _ = stream.write_all(&request);
         }
-        Answer::Silent => {
+        Answer::Silent | Answer::Stall => {
             let deadline = Instant::now() + READ_TIMEOUT;
             while !stop.load(Ordering::SeqCst) && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
