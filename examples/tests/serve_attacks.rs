@@ -269,3 +269,18 @@ fn the_gateway_answers_in_its_own_http_version() {
     assert_eq!(r.status, 200, "{r:?}");
     assert!(r.status_line.starts_with("HTTP/1.1 "), "{r:?}");
 }
+
+#[test]
+fn an_oversized_head_is_431_and_never_forwarded() {
+    let s = setup("attack-431");
+    let big = "a".repeat(128 * 1024);
+    let r = raw(
+        s.gateway.http,
+        &get("/public/x", &format!("X-Big: {big}\r\n")),
+    );
+    assert_eq!(r.status, 431, "{}", r.status_line);
+    assert!(s.upstream.requests().is_empty());
+    // The gateway still serves.
+    let r = raw(s.gateway.http, &get("/public/x", ""));
+    assert_eq!(r.status, 200, "{r:?}");
+}
