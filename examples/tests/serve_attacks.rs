@@ -55,12 +55,26 @@ struct Setup {
 }
 
 fn setup(name: &str) -> Setup {
+    setup_with_log(name, "info")
+}
+
+/// [`setup`] with `RUST_LOG` set to `filter`.
+fn setup_with_log(name: &str, filter: &str) -> Setup {
     let dir = TempDir::new(name);
     let root = Node::root("Attack Root CA");
     let alice = root.client("alice", Some("alice@example.com"), false);
     let upstream = RawUpstream::start(Answer::Echo);
     let path = dir.write("kong.yaml", &config(&root, &upstream));
-    let gateway = Gateway::start(MTLS, &dir, &path, &[]);
+    let path = path.to_str().unwrap();
+    let args = [
+        "--config",
+        path,
+        "--listen",
+        "127.0.0.1:0",
+        "--http-listen",
+        "127.0.0.1:0",
+    ];
+    let gateway = Gateway::spawn(MTLS, &dir, &args, &[("RUST_LOG", filter)]);
     Setup {
         _dir: dir,
         alice,
@@ -142,7 +156,7 @@ fn dot_segments_plain_and_encoded_route_as_the_normalised_path() {
 
 #[test]
 fn underscore_identity_headers_never_reach_the_upstream() {
-    let s = setup("attack-underscore");
+    let s = setup_with_log("attack-underscore", "info,mtls_gateway::plan=debug");
     let r = raw(
         s.gateway.http,
         &get(
@@ -157,6 +171,20 @@ fn underscore_identity_headers_never_reach_the_upstream() {
     assert!(!received.contains("x_anything"), "{received}");
     assert!(!received.contains(": admin"), "{received}");
     assert!(received.contains("x-kept: yes"), "{received}");
+    // Logged once per request, at debug, naming the first.
+    let log = s.gateway.log();
+    let dropped: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("request header names with '_' dropped"))
+        .collect();
+    assert_eq!(dropped.len(), 1, "{log}");
+    assert!(
+        dropped[0].contains("DEBUG")
+            && dropped[0].contains("x_consumer_username")
+            && dropped[0].contains("count=3"),
+        "{}",
+        dropped[0]
+    );
 
     // With a real identity, the identity headers are the gateway's and only the gateway's.
     let r = https(
