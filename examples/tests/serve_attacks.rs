@@ -285,6 +285,11 @@ fn a_malformed_chunked_body_is_the_clients_fault() {
         assert_eq!(r.status, 400, "{broken:?}: {r:?}\n{}", s.gateway.log());
     }
     let log = s.gateway.log();
+    let blamed = log
+        .lines()
+        .filter(|l| l.contains("the client's fault, not the upstream's"))
+        .count();
+    assert_eq!(blamed, 3, "{log}");
     assert!(!log.contains("status=502"), "{log}");
     assert!(!log.contains("upstream failed"), "{log}");
 }
