@@ -33,16 +33,17 @@ impl AccessLog {
         tracing::info!(
             target: "access",
             peer = %entry.peer,
-            method = entry.method,
-            path = entry.path,
+            // Display (`%`), not Debug: `method=GET`, not `method="GET"`, in the text format.
+            method = %entry.method,
+            path = %entry.path,
             status = entry.status,
-            consumer = entry.consumer.unwrap_or("-"),
-            route = entry.route.unwrap_or("-"),
-            upstream_status = entry.upstream_status.map_or_else(|| "-".to_owned(), |s| s.to_string()),
+            consumer = %entry.consumer.unwrap_or("-"),
+            route = %entry.route.unwrap_or("-"),
+            upstream_status = %entry.upstream_status.map_or_else(|| "-".to_owned(), |s| s.to_string()),
             latency_ms = entry.latency.as_millis() as u64,
-            tls = entry.tls.unwrap_or("-"),
-            sni = entry.sni.unwrap_or("-"),
-            refused_by = entry.refused_by.unwrap_or("-"),
+            tls = %entry.tls.unwrap_or("-"),
+            sni = %entry.sni.unwrap_or("-"),
+            refused_by = %entry.refused_by.unwrap_or("-"),
             "request"
         );
     }

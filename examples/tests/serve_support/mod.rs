@@ -2,6 +2,8 @@
 //! names the binary under test.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod raw;
+
 pub use mtls_test_pki::servers::*;
 pub use mtls_test_pki::*;
 

@@ -45,19 +45,51 @@ pub(crate) fn check(text: &str) -> Result<(), Refusal> {
     let mut in_comment = false;
     let mut at_line_start = true;
     let mut indent = 0usize;
+    // The last blank-separated token of the line outside quotes and comments (a `|` or `>`
+    // there opens a YAML block scalar), and the indentation of the line that opened the
+    // block scalar being skipped.
+    let mut token = 0..0;
+    let mut block_scalar: Option<usize> = None;
     let bytes = text.as_bytes();
     for (i, &b) in bytes.iter().enumerate() {
         if b == b'\n' {
+            // In block context a quote never runs past its line for this check: a quoted
+            // scalar spanning lines has its next lines counted (over-counting is safe), and
+            // a quote this check took for one where the parser sees plain text can hide at
+            // most the rest of one line.
+            if flow == 0 {
+                quote = None;
+                escaped = false;
+            }
+            if quote.is_none()
+                && flow == 0
+                && block_scalar.is_none()
+                && opens_block_scalar(&bytes[token.clone()])
+            {
+                block_scalar = Some(indent);
+            }
             line += 1;
             in_comment = false;
             at_line_start = true;
             indent = 0;
-            // A YAML single- or double-quoted scalar may span lines; JSON strings may not,
-            // and either way the quote state carries on correctly.
+            token = i + 1..i + 1;
             continue;
         }
         if in_comment {
             continue;
+        }
+        // A block scalar's lines are text, whatever they hold (quotes, brackets), as long as
+        // they are indented deeper than the line that opened it.
+        if at_line_start
+            && quote.is_none()
+            && b != b' '
+            && let Some(parent) = block_scalar
+        {
+            if indent > parent || b == b'\r' {
+                in_comment = true;
+                continue;
+            }
+            block_scalar = None;
         }
         if let Some(q) = quote {
             if escaped {
@@ -93,9 +125,19 @@ pub(crate) fn check(text: &str) -> Result<(), Refusal> {
                 }
             }
         }
+        if b == b'#' && (i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b'\n')) {
+            // The comment is not a token: the line's last token is the one before it.
+            in_comment = true;
+            continue;
+        }
+        if !matches!(b, b' ' | b'\t' | b'\r') {
+            if token.end != i {
+                token = i..i;
+            }
+            token.end = i + 1;
+        }
         match b {
-            b'#' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t') => in_comment = true,
-            b'"' | b'\'' if starts_scalar(bytes, i) => quote = Some(b),
+            b'"' | b'\'' if starts_scalar(bytes, i, flow) => quote = Some(b),
             b'[' | b'{' => {
                 flow += 1;
                 if flow + indents.len() > MAX_DEPTH {
@@ -109,17 +151,32 @@ pub(crate) fn check(text: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Whether a quote at `i` opens a quoted scalar (or a JSON string): first on its line, or
-/// after `:`, `-`, `[`, `{`, `,` and blanks. A quote inside a plain scalar (`O'Brien`) does not.
-fn starts_scalar(bytes: &[u8], i: usize) -> bool {
-    let before = bytes[..i]
-        .iter()
-        .rev()
-        .find(|b| !matches!(b, b' ' | b'\t'))
-        .copied();
-    match before {
-        None | Some(b'\n' | b':' | b'-' | b'[' | b'{' | b',' | b'?') => true,
-        Some(_) => false,
+/// Whether a line's last token opens a YAML block scalar: `|` or `>`, with at most a
+/// chomping indicator and an indentation digit (`|-`, `>+`, `|2-`).
+fn opens_block_scalar(token: &[u8]) -> bool {
+    matches!(token.first(), Some(b'|' | b'>'))
+        && token.len() <= 3
+        && token[1..]
+            .iter()
+            .all(|b| matches!(b, b'-' | b'+' | b'1'..=b'9'))
+}
+
+/// Whether a quote at `i` opens a quoted scalar (or a JSON string), as YAML reads it: first
+/// on its line; after `[` or `{`; after `,` in a flow collection; after `-`, `?` or `:`
+/// followed by a blank (or, for `:`, right after a quoted key: `{"a":"b"}`). A quote inside a
+/// plain scalar (`O'Brien`, `a:"b`, `-"x`, `a,"b`) does not: the check must never think a
+/// quote hides what the parser reads as structure.
+fn starts_scalar(bytes: &[u8], i: usize, flow: usize) -> bool {
+    let Some(j) = bytes[..i].iter().rposition(|b| !matches!(b, b' ' | b'\t')) else {
+        return true;
+    };
+    let blank_between = j + 1 < i;
+    match bytes[j] {
+        b'\n' | b'\r' | b'[' | b'{' => true,
+        b',' => flow > 0,
+        b'-' | b'?' => blank_between,
+        b':' => blank_between || (j > 0 && matches!(bytes[j - 1], b'"' | b'\'' | b']' | b'}')),
+        _ => false,
     }
 }
 
@@ -148,5 +205,23 @@ mod tests {
         assert!(check(apostrophe).is_ok());
         let hidden = format!("name: O'Brien\nx: {}", "[".repeat(MAX_DEPTH + 1));
         assert!(check(&hidden).is_err());
+        // A block scalar is text: its quotes and brackets neither open nor nest anything,
+        // and what follows it is checked again.
+        let deep = "[".repeat(MAX_DEPTH + 1);
+        let text_only = format!("a: |\n  \"\n  {deep}\n\n  x\nb: 1\n");
+        assert!(check(&text_only).is_ok());
+        let after = format!("a: |-\n  \"\nb: {deep}\n");
+        assert!(matches!(check(&after), Err(Refusal::TooDeep { line: 3 })));
+        let folded = format!("- >2+ # note\n   '\n- {deep}\n");
+        assert!(matches!(check(&folded), Err(Refusal::TooDeep { line: 3 })));
+        // A quote inside a plain scalar hides nothing from the check.
+        for plain in ["x: a:\"", "x: -\"", "x: a,\"", "x: ?\"", "x: [a:\"b, "] {
+            let text = format!("{plain}\ny: {deep}\n");
+            assert!(check(&text).is_err(), "{plain}");
+        }
+        // JSON-like keys and values in flow collections are strings.
+        assert!(check("{\"a\":\"[[[[\", \"b\": [\"{{\"]}").is_ok());
+        // A comment first on its line holds nothing either.
+        assert!(check(&format!("#{deep}\na: 1\n")).is_ok());
     }
 }

@@ -123,12 +123,9 @@ async fn exchange(
             None if body_state.broken.load(std::sync::atomic::Ordering::Relaxed) => {
                 Err(Exchange::Failed(UpstreamError::ClientBody))
             }
-            None => Err(Exchange::Failed(UpstreamError::Exchange(format!(
-                "the exchange with {}:{} failed: {}",
-                upstream.host(),
-                upstream.port(),
-                e.into_error()
-            )))),
+            None => Err(Exchange::Failed(UpstreamError::Exchange(
+                describe_exchange_error(&e.into_error(), upstream),
+            ))),
         },
     }
 }
@@ -204,6 +201,36 @@ where
         }
     });
     Ok(sender)
+}
+
+/// A failed exchange in words: a TLS alert that came after the handshake (TLS 1.3 servers
+/// refuse a missing client certificate only then) is told as [`describe_tls_error`] tells
+/// it; anything else with the causes hyper wraps.
+fn describe_exchange_error(error: &hyper::Error, upstream: &Upstream) -> String {
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io
+                .get_ref()
+                .is_some_and(|e| e.downcast_ref::<rustls::Error>().is_some())
+        {
+            return describe_tls_error(io, upstream);
+        }
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    let mut text = format!(
+        "the exchange with {}:{} for service {} failed: {error}",
+        upstream.host(),
+        upstream.port(),
+        upstream.label()
+    );
+    for cause in causes {
+        text.push_str(": ");
+        text.push_str(&cause);
+    }
+    text
 }
 
 /// An upstream TLS failure in words, not Rust debug text.
