@@ -70,12 +70,20 @@ fn run(binary: &str, nodes: usize, writes: usize) {
     let mut each = Vec::with_capacity(writes * (nodes - 1));
     for i in 0..writes {
         let start = Instant::now();
-        let status = request(a, "POST", "/services/echo/routes", &format!("paths[]=/w{i}"));
+        let status = request(
+            a,
+            "POST",
+            "/services/echo/routes",
+            &format!("paths[]=/w{i}"),
+        );
         assert_eq!(status, 201, "write {i}");
         let mut pending: Vec<SocketAddr> = gateways[1..].iter().map(|g| g.http).collect();
         let deadline = start + Duration::from_secs(10);
         while !pending.is_empty() {
-            assert!(Instant::now() < deadline, "write {i} not propagated in 10 s");
+            assert!(
+                Instant::now() < deadline,
+                "write {i} not propagated in 10 s"
+            );
             pending.retain(|&addr| {
                 if request(addr, "GET", &format!("/w{i}"), "") == 404 {
                     return true;

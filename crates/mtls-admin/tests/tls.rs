@@ -10,53 +10,30 @@ use std::sync::Arc;
 use mtls_admin::tls::RequestClientCertificate;
 use mtls_admin::{Admin, AdminSettings, AdminTls};
 use mtls_kong_config::Loader;
-use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, SanType};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use support::{ValidatingNode, curl_async, start, temp_dir};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_certificates_are_required_and_validated() {
     let dir = temp_dir("tls");
-    let root_key = KeyPair::generate().expect("key");
-    let mut root = CertificateParams::new(Vec::<String>::new()).expect("params");
-    root.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    root.distinguished_name
-        .push(rcgen::DnType::CommonName, "admin root");
-    let root_cert = root.self_signed(&root_key).expect("root");
-    let issuer = Issuer::new(root, &root_key);
-    let server_key = KeyPair::generate().expect("key");
-    let mut server = CertificateParams::new(Vec::<String>::new()).expect("params");
-    server.subject_alt_names = vec![SanType::IpAddress([127, 0, 0, 1].into())];
-    server
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "admin server");
-    let server_cert = server.signed_by(&server_key, &issuer).expect("server");
-    let client_key = KeyPair::generate().expect("key");
-    let mut client = CertificateParams::new(vec!["admin.example".to_owned()]).expect("params");
-    client
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "admin client");
-    let client_cert = client.signed_by(&client_key, &issuer).expect("client");
-    let stranger_key = KeyPair::generate().expect("key");
-    let mut stranger = CertificateParams::new(vec!["stranger.example".to_owned()]).expect("params");
-    stranger
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "stranger");
-    let stranger = stranger.self_signed(&stranger_key).expect("stranger");
+    let root = mtls_test_pki::Node::root("admin root");
+    let server = mtls_test_pki::server_profile(&["localhost"])
+        .ip(std::net::Ipv4Addr::LOCALHOST)
+        .signed_by(&root);
+    let client = root.client("admin client", None, false);
+    let stranger = mtls_test_pki::Node::root("stranger").client("stranger", None, false);
     for (name, pem) in [
-        ("root.crt", root_cert.pem()),
-        ("client.crt", client_cert.pem()),
-        ("client.key", client_key.serialize_pem()),
+        ("root.crt", root.pem()),
+        ("client.crt", client.pem()),
+        ("client.key", client.key_pem()),
         ("stranger.crt", stranger.pem()),
-        ("stranger.key", stranger_key.serialize_pem()),
+        ("stranger.key", stranger.key_pem()),
     ] {
         std::fs::write(dir.join(name), pem).expect("write");
     }
 
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let chain = vec![CertificateDer::from(server_cert.der().to_vec())];
-    let key = PrivateKeyDer::from_pem_slice(server_key.serialize_pem().as_bytes()).expect("key");
+    let chain = vec![server.der()];
+    let key = server.key_der();
     let config = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .expect("versions")
@@ -65,7 +42,7 @@ async fn client_certificates_are_required_and_validated() {
         .expect("server config");
     let ca = mtls_cert::CaCertificate::new(
         uuid::Uuid::new_v4(),
-        root_cert.pem().as_bytes(),
+        root.pem().as_bytes(),
         rustls::pki_types::UnixTime::now(),
     )
     .expect("ca");

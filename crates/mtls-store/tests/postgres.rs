@@ -11,10 +11,7 @@ use mtls_store::{Database, Operation, PostgresDatabase, PostgresOptions, Row, St
 use serde_json::json;
 
 fn ca_pem() -> String {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.self_signed(&key).unwrap().pem()
+    mtls_test_pki::Node::root("store test CA").pem()
 }
 
 fn sample() -> Config {

@@ -18,10 +18,7 @@ fn dir(name: &str) -> PathBuf {
 }
 
 fn ca_pem() -> String {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.self_signed(&key).unwrap().pem()
+    mtls_test_pki::Node::root("store test CA").pem()
 }
 
 fn sample() -> Config {
@@ -253,12 +250,10 @@ async fn concurrent_writers_are_serialised() {
 
 #[tokio::test]
 async fn a_stored_ca_that_expired_since_still_loads() {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
-    params.not_after = rcgen::date_time_ymd(2021, 1, 1);
-    let pem = params.self_signed(&key).unwrap().pem();
+    let pem = mtls_test_pki::ca_profile("expired store CA")
+        .expired_in_2020()
+        .self_signed()
+        .pem();
     // Created while it was valid (mid-2020).
     let then = rustls::pki_types::UnixTime::since_unix_epoch(Duration::from_secs(1_593_561_600));
     let config = Config::builder()

@@ -211,36 +211,17 @@ pub struct Pki {
     pub root_pem: String,
 }
 
+/// The tutorials' PKI (mtls-test-pki's builders): a root, an intermediate, and a client
+/// certificate with CN kongclient and an email SAN, issued by the intermediate.
 pub fn pki(dir: &Path) -> Pki {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
-    let root_key = KeyPair::generate().expect("key");
-    let mut root = CertificateParams::new(Vec::<String>::new()).expect("params");
-    root.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    root.distinguished_name
-        .push(DnType::CommonName, "mtls test root");
-    let root_cert = root.self_signed(&root_key).expect("root");
-    let root_issuer = Issuer::new(root, &root_key);
-    let int_key = KeyPair::generate().expect("key");
-    let mut int = CertificateParams::new(Vec::<String>::new()).expect("params");
-    int.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    int.distinguished_name
-        .push(DnType::CommonName, "mtls test intermediate");
-    let int_cert = int.signed_by(&int_key, &root_issuer).expect("intermediate");
-    let int_issuer = Issuer::new(int, &int_key);
-    let client_key = KeyPair::generate().expect("key");
-    let mut client = CertificateParams::new(vec!["client.example".to_owned()]).expect("params");
-    client
-        .distinguished_name
-        .push(DnType::CommonName, "kongclient");
-    client.subject_alt_names.push(SanType::Rfc822Name(
-        "client@example.test".try_into().expect("email"),
-    ));
-    let client_cert = client.signed_by(&client_key, &int_issuer).expect("client");
+    let root = mtls_test_pki::Node::root("mtls test root");
+    let intermediate = root.intermediate("mtls test intermediate");
+    let client = intermediate.client("kongclient", Some("client@example.test"), false);
     let files = [
-        ("root.crt", root_cert.pem()),
-        ("intermediate.crt", int_cert.pem()),
-        ("client.crt", client_cert.pem()),
-        ("client.key", client_key.serialize_pem()),
+        ("root.crt", root.pem()),
+        ("intermediate.crt", intermediate.pem()),
+        ("client.crt", client.pem()),
+        ("client.key", client.key_pem()),
     ];
     for (name, pem) in &files {
         std::fs::write(dir.join(name), pem).expect("write pem");
@@ -252,7 +233,7 @@ pub fn pki(dir: &Path) -> Pki {
         client_cert: dir.join("client.crt"),
         client_key: dir.join("client.key"),
         leaf_not_ca: dir.join("client.crt"),
-        root_pem: root_cert.pem(),
+        root_pem: root.pem(),
     }
 }
 
