@@ -22,6 +22,7 @@
 mod access_log;
 mod body;
 pub mod embed;
+mod http2;
 mod listener;
 mod metrics;
 mod respond;
@@ -31,6 +32,7 @@ pub mod tls_files;
 mod upstream;
 
 pub use access_log::AccessLog;
+pub use http2::Http2Options;
 pub use metrics::Metrics;
 pub use status::{serve_status, status_body};
 
@@ -92,6 +94,9 @@ pub struct ServerOptions {
     pub shutdown_grace: Duration,
     /// Kong's response headers (default: all of them).
     pub response_headers: ResponseHeaders,
+    /// HTTP/2 (by ALPN on TLS listeners, with prior knowledge on plain ones): its settings
+    /// and abuse limits.
+    pub http2: Http2Options,
 }
 
 impl ServerOptions {
@@ -105,6 +110,7 @@ impl ServerOptions {
             max_headers: 100,
             shutdown_grace: Duration::from_secs(10),
             response_headers: ResponseHeaders::default(),
+            http2: Http2Options::default(),
         }
     }
 }

@@ -3,15 +3,15 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use mtls_gateway::TlsInfo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::LazyConfigAcceptor;
 
+use crate::http2::{self, Protocols};
 use crate::service::{self, Conn};
 use crate::{Listen, State};
 
@@ -79,7 +79,15 @@ async fn serve_connection(
             tls: None,
             tls_version: None,
         };
-        serve_http(TokioIo::new(tcp), conn, Arc::clone(state), shutdown).await;
+        let protocols = Protocols::choose(false, None, &state.options.http2);
+        serve_http(
+            TokioIo::new(tcp),
+            conn,
+            protocols,
+            Arc::clone(state),
+            shutdown,
+        )
+        .await;
         return;
     }
     // One deadline across the ClientHello read and the handshake.
@@ -125,12 +133,21 @@ async fn serve_connection(
         }),
         tls_version,
     };
-    serve_http(TokioIo::new(stream), conn, Arc::clone(state), shutdown).await;
+    let protocols = Protocols::choose(true, session.alpn_protocol(), &state.options.http2);
+    serve_http(
+        TokioIo::new(stream),
+        conn,
+        protocols,
+        Arc::clone(state),
+        shutdown,
+    )
+    .await;
 }
 
 async fn serve_http<S>(
     io: TokioIo<S>,
     conn: Conn,
+    protocols: Protocols,
     state: Arc<State>,
     mut shutdown: watch::Receiver<bool>,
 ) where
@@ -138,18 +155,12 @@ async fn serve_http<S>(
 {
     let conn = Arc::new(conn);
     let peer = conn.peer;
-    let options = &state.options;
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(options.header_read_timeout)
-        .max_buf_size(options.max_header_bytes)
-        .max_headers(options.max_headers)
-        .keep_alive(true);
+    let builder = http2::builder(protocols, &state.options);
     let service_state = Arc::clone(&state);
     let service =
         service_fn(move |req| service::handle(Arc::clone(&service_state), Arc::clone(&conn), req));
-    let connection = builder.serve_connection(io, service);
+    // With upgrades: a WebSocket upgrade is proxied once the upstream agreed (101).
+    let connection = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(connection);
     let result = tokio::select! {
         r = connection.as_mut() => r,
