@@ -20,6 +20,7 @@
 
 mod forwarded;
 pub(crate) mod head;
+mod misdirected;
 mod respond;
 
 pub use respond::Respond;
@@ -263,6 +264,9 @@ impl Snapshot {
         let hit = match self.router.route(&info) {
             Outcome::Matched(hit) => hit,
             Outcome::NotFound => {
+                if let Some(respond) = self.misdirected_elsewhere(conn, &info) {
+                    return Plan::Respond(respond);
+                }
                 return Plan::Respond(Respond::json(
                     404,
                     NO_ROUTE_BODY.to_owned(),

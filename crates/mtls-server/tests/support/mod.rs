@@ -35,7 +35,7 @@ impl Pki {
     pub fn new() -> Self {
         let root = Node::root("H2 Test Root");
         let alice = root.client("alice", None, false);
-        let server = root.server(&["mtls.test", "open.test", "localhost"]);
+        let server = root.server(&["mtls.test", "open.test", "other.test", "localhost"]);
         Self {
             root,
             alice,
