@@ -135,6 +135,7 @@ pub(crate) struct State {
     pub(crate) handle: Arc<SnapshotHandle>,
     pub(crate) options: ServerOptions,
     pub(crate) pool: Arc<upstream::Pool>,
+    pub(crate) h2: upstream::Http2Connections,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) access_log: AccessLog,
 }
@@ -221,6 +222,7 @@ pub async fn start(
         handle,
         options,
         pool: Arc::default(),
+        h2: upstream::Http2Connections::default(),
         metrics: Arc::clone(&metrics),
         access_log,
     });

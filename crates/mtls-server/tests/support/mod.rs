@@ -4,6 +4,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     dead_code,
+    unused_imports,
     unreachable_pub,
     missing_docs
 )]
