@@ -29,6 +29,7 @@ mod respond;
 mod service;
 mod status;
 pub mod tls_files;
+mod tunnel;
 mod upstream;
 
 pub use access_log::AccessLog;

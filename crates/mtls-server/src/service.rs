@@ -162,6 +162,8 @@ async fn proxy(
         .get(http::header::CONTENT_TYPE)
         .is_some_and(|v| mtls_gateway::is_grpc_content_type(v.as_bytes()));
     let message = |status, text: &str, headers| own_answer(status, text, headers, grpc);
+    let mut req = req;
+    let client_upgrade = plan.upgrade.then(|| hyper::upgrade::on(&mut req));
     let (mut parts, body) = req.into_parts();
     plan.apply(&mut parts.headers);
     if let Some(id) = request_id {
@@ -199,8 +201,25 @@ async fn proxy(
             state.metrics.upstream_latency(upstream_latency);
             outcome.upstream_status = Some(response.status().as_u16());
             let read_timeout = plan.upstream.timeouts().read;
+            let mut response = response;
+            let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
+            if let (true, Some(client)) = (switching, client_upgrade) {
+                let upstream = hyper::upgrade::on(&mut response);
+                crate::tunnel::spawn(
+                    client,
+                    upstream,
+                    read_timeout,
+                    Arc::clone(&plan.route.label),
+                );
+            }
             let (mut parts, body) = response.into_parts();
             strip_response(&mut parts.headers);
+            if switching {
+                parts.headers.insert(
+                    http::header::CONNECTION,
+                    HeaderValue::from_static("upgrade"),
+                );
+            }
             if headers.server_tokens {
                 parts.headers.insert(http::header::VIA, VIA);
             }

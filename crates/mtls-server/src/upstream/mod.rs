@@ -66,9 +66,7 @@ pub(crate) async fn send(
     if let Some(mut sender) = pool.take(&key).await {
         let sent = exchange(sender.try_send_request(req), body_state, start, upstream).await;
         match sent {
-            Ok(response) => {
-                return Ok(response.map(|b| PooledBody::new(b, Arc::clone(pool), key, sender)));
-            }
+            Ok(response) => return Ok(pooled(response, pool, key, sender)),
             // The idle connection closed before the request went out: a new one.
             Err(Exchange::Unsent(unsent)) => req = *unsent,
             Err(Exchange::Failed(e)) => return Err(e),
@@ -76,7 +74,7 @@ pub(crate) async fn send(
     }
     let mut sender = connect_with_retries(upstream).await?;
     match exchange(sender.try_send_request(req), body_state, start, upstream).await {
-        Ok(response) => Ok(response.map(|b| PooledBody::new(b, Arc::clone(pool), key, sender))),
+        Ok(response) => Ok(pooled(response, pool, key, sender)),
         Err(Exchange::Unsent(_)) => Err(UpstreamError::Connect(format!(
             "the new connection to {}:{} closed before the request was sent",
             upstream.host(),
@@ -84,6 +82,20 @@ pub(crate) async fn send(
         ))),
         Err(Exchange::Failed(e)) => Err(e),
     }
+}
+
+/// The response, its connection going back to the pool at the end of its body; a 101
+/// (WebSocket) hands the connection to the tunnel, never to the pool.
+fn pooled(
+    response: Response<hyper::body::Incoming>,
+    pool: &Arc<Pool>,
+    key: UpstreamKey,
+    sender: Sender<ClientBody>,
+) -> Response<PooledBody<ClientBody>> {
+    if response.status() == http::StatusCode::SWITCHING_PROTOCOLS {
+        return response.map(PooledBody::unpooled);
+    }
+    response.map(|b| PooledBody::new(b, Arc::clone(pool), key, sender))
 }
 
 enum Exchange {
