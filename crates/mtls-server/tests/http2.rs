@@ -209,3 +209,30 @@ async fn continuation_flood_is_refused_with_goaway() {
     assert_eq!(status, 200);
     gw.running.shutdown().await;
 }
+
+/// Shutdown tells HTTP/2 clients with a GOAWAY (NO_ERROR) and then closes the idle
+/// connection, instead of cutting it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_sends_goaway() {
+    let pki = Pki::new();
+    let upstream = Upstream::start(None);
+    let yaml = config(&pki, &format!("http://{}", upstream.addr), "[http, https]");
+    let gw = Gateway::start(&yaml, &pki.server).await;
+    let mut tcp = tokio::net::TcpStream::connect(gw.plain).await.unwrap();
+    tcp.write_all(&frames::client_start()).await.unwrap();
+    // The server's SETTINGS come first: the connection is being served.
+    let mut head = [0u8; 9];
+    tokio::io::AsyncReadExt::read_exact(&mut tcp, &mut head)
+        .await
+        .unwrap();
+    assert_eq!(head[3], frames::SETTINGS);
+    let mut payload = vec![0u8; u32::from_be_bytes([0, head[0], head[1], head[2]]) as usize];
+    tokio::io::AsyncReadExt::read_exact(&mut tcp, &mut payload)
+        .await
+        .unwrap();
+    let stopping = tokio::spawn(gw.running.shutdown());
+    let ended = frames::goaway(&mut tcp, Duration::from_secs(10)).await;
+    assert_eq!(ended, Ended::GoAway(0));
+    drop(tcp);
+    stopping.await.unwrap();
+}
