@@ -9,6 +9,10 @@
 //!   ([`mtls_gateway::HandshakeConfigs::select`]): a CertificateRequest only on the server
 //!   names whose routes need one; what the handshake asked is kept for the 421 rule.
 //! - Plain listeners (mtls-auth routes answer 401 there, header-cert-auth works).
+//! - HTTP/2 by ALPN on TLS, with prior knowledge on plain listeners, bounded
+//!   ([`Http2Options`]: streams, header list, windows, rapid-reset limits); gRPC services over
+//!   HTTP/2 with trailers; WebSocket upgrades joined into a tunnel after the plan's decision
+//!   (docs/HTTP2.md).
 //! - Each request: [`mtls_gateway::drive`] (revocation fetched when needed), then the answer or
 //!   the proxied exchange, with the service's connect / read / write timeouts and retries on
 //!   connection failures, keep-alive connections pooled per upstream.
