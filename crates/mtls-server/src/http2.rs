@@ -94,7 +94,9 @@ pub(crate) fn builder(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(h1.header_read_timeout)
+        // Timed by `idle` instead, apart from the keep-alive wait (hyper's timer would start
+        // at the end of each response).
+        .header_read_timeout(None)
         .max_buf_size(h1.max_header_bytes)
         .max_headers(h1.max_headers)
         .keep_alive(true);

@@ -27,6 +27,7 @@ mod access_log;
 mod body;
 pub mod embed;
 mod http2;
+mod idle;
 mod listener;
 mod metrics;
 mod respond;
@@ -87,9 +88,13 @@ pub struct ServerOptions {
     pub listen: Vec<Listen>,
     /// How long a client has for its ClientHello and the whole TLS handshake (default 10 s).
     pub handshake_timeout: Duration,
-    /// How long a client has to send a request's header section (default 60 s, Kong's
-    /// `client_header_timeout`).
+    /// How long a client has to send a request's header section, from its first byte (or
+    /// from the connection's start) (default 60 s, Kong's `client_header_timeout`).
     pub header_read_timeout: Duration,
+    /// How long a connection with no request in flight is kept open for the next one
+    /// (default 60 s, Kong's `keepalive_timeout`); HTTP/2 connections are then closed with
+    /// a GOAWAY.
+    pub keepalive_timeout: Duration,
     /// The largest header section read from a client (default 64 KiB; hyper answers 431
     /// beyond it).
     pub max_header_bytes: usize,
@@ -111,6 +116,7 @@ impl ServerOptions {
             listen,
             handshake_timeout: Duration::from_secs(10),
             header_read_timeout: Duration::from_secs(60),
+            keepalive_timeout: Duration::from_secs(60),
             max_header_bytes: 64 * 1024,
             max_headers: 100,
             shutdown_grace: Duration::from_secs(10),

@@ -1,5 +1,6 @@
 //! The accept loops: TLS (the `ServerConfig` chosen per ClientHello) and plain HTTP.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_rustls::LazyConfigAcceptor;
 
 use crate::http2::{self, Protocols};
+use crate::idle::{Activity, Expired, Tracked, Watched};
 use crate::service::{self, Conn};
 use crate::{Listen, State};
 
@@ -155,16 +157,39 @@ async fn serve_http<S>(
 {
     let conn = Arc::new(conn);
     let peer = conn.peer;
-    let builder = http2::builder(protocols, &state.options);
+    let options = &state.options;
+    let builder = http2::builder(protocols, options);
+    let activity = Activity::new();
+    let io = TokioIo::new(Watched::new(io.into_inner(), Arc::clone(&activity)));
     let service_state = Arc::clone(&state);
-    let service =
-        service_fn(move |req| service::handle(Arc::clone(&service_state), Arc::clone(&conn), req));
+    let requests = Arc::clone(&activity);
+    let service = service_fn(move |req| {
+        let in_flight = requests.request_started();
+        let answer = service::handle(Arc::clone(&service_state), Arc::clone(&conn), req);
+        async move {
+            let response = answer.await?;
+            Ok::<_, Infallible>(response.map(|b| Tracked::new(b, in_flight)))
+        }
+    });
     // With upgrades: a WebSocket upgrade is proxied once the upstream agreed (101).
     let connection = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(connection);
+    let expired = activity.expired(
+        options.header_read_timeout,
+        options.keepalive_timeout,
+        protocols != Protocols::Http2,
+    );
     let result = tokio::select! {
         r = connection.as_mut() => r,
         _ = shutdown.changed() => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+        why = expired => {
+            tracing::debug!(target: "mtls::serve", %peer, "connection closed: {why:?} timeout");
+            if why == Expired::HeaderRead {
+                return;
+            }
             connection.as_mut().graceful_shutdown();
             connection.await
         }
