@@ -241,3 +241,82 @@ async fn unreachable_grpc_upstream_is_unavailable() {
     assert_eq!(head.get("grpc-status").unwrap(), "14", "{head:?}");
     gw.running.shutdown().await;
 }
+
+/// A Python with grpcio: `MTLS_GRPC_PYTHON`, else `python3` if it has grpcio. Without one
+/// the test is skipped, unless `MTLS_REQUIRE_GRPCIO=1` (CI) makes that a failure.
+fn grpc_python() -> Option<String> {
+    let candidate = std::env::var("MTLS_GRPC_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let works = std::process::Command::new(&candidate)
+        .args(["-c", "import grpc"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if works {
+        return Some(candidate);
+    }
+    assert!(
+        std::env::var("MTLS_REQUIRE_GRPCIO").as_deref() != Ok("1"),
+        "MTLS_REQUIRE_GRPCIO=1 but {candidate} has no grpcio"
+    );
+    eprintln!("skipped: no Python with grpcio (set MTLS_GRPC_PYTHON)");
+    None
+}
+
+/// grpcio (Python's gRPC, a real client) through the gateway: unary and bidirectional
+/// streaming with alice's certificate (the consumer at the upstream), UNAUTHENTICATED
+/// without one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpcio_client_unary_and_streaming() {
+    let Some(python) = grpc_python() else {
+        return;
+    };
+    let pki = Pki::new();
+    let addr = grpc_upstream(None).await;
+    let yaml = config(
+        &pki,
+        &format!("grpc://127.0.0.1:{}", addr.port()),
+        "[grpc, grpcs]",
+    );
+    let gw = Gateway::start(&yaml, &pki.server).await;
+    let dir = TempDir::new("grpcio");
+    let root = dir.write("root.pem", &pki.root.pem());
+    let (cert, key) = dir.save(&pki.alice, "alice");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/grpc_client.py");
+    let run = |with_cert: bool| {
+        let mut cmd = std::process::Command::new(&python);
+        cmd.arg(script)
+            .arg(gw.tls.to_string())
+            .arg("mtls.test")
+            .arg(&root);
+        if with_cert {
+            cmd.arg(&cert).arg(&key);
+        }
+        async move {
+            let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+                .await
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert!(
+                out.status.success(),
+                "{text}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            serde_json::from_str::<serde_json::Value>(&text).unwrap()
+        }
+    };
+    let with = run(true).await;
+    assert_eq!(with["unary"], "echo:hi", "{with}");
+    assert_eq!(with["trailers"]["x-seen-consumer"], "alice", "{with}");
+    assert_eq!(
+        with["stream"],
+        serde_json::json!(["echo:one", "echo:two", "echo:three"]),
+        "{with}"
+    );
+    let without = run(false).await;
+    assert_eq!(
+        without["unary_error"],
+        serde_json::json!([16, "No required TLS certificate was sent"]),
+        "{without}"
+    );
+    assert_eq!(without["stream_error"][0], 16, "{without}");
+    gw.running.shutdown().await;
+}
