@@ -84,19 +84,21 @@ impl Protocols {
     }
 }
 
-/// The connection builder for these HTTP/1.1 and HTTP/2 settings.
+/// The connection builder for these HTTP/1.1 and HTTP/2 settings. `hyper_header_timeout`:
+/// hyper's own HTTP/1.1 header timer (`None` where [`crate::idle`] times the connection).
 pub(crate) fn builder(
     protocols: Protocols,
     h1: &crate::ServerOptions,
+    hyper_header_timeout: Option<std::time::Duration>,
 ) -> auto::Builder<TokioExecutor> {
     let o = &h1.http2;
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        // Timed by `idle` instead, apart from the keep-alive wait (hyper's timer would start
-        // at the end of each response).
-        .header_read_timeout(None)
+        // `mtls serve`'s listeners time this in `idle` instead, apart from the keep-alive wait
+        // (hyper's timer starts at the end of each response, so it also ends idle ones).
+        .header_read_timeout(hyper_header_timeout)
         .max_buf_size(h1.max_header_bytes)
         .max_headers(h1.max_headers)
         .keep_alive(true);

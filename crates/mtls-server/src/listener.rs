@@ -158,7 +158,7 @@ async fn serve_http<S>(
     let conn = Arc::new(conn);
     let peer = conn.peer;
     let options = &state.options;
-    let builder = http2::builder(protocols, options);
+    let builder = http2::builder(protocols, options, None);
     let activity = Activity::new();
     let io = TokioIo::new(Watched::new(io.into_inner(), Arc::clone(&activity)));
     let service_state = Arc::clone(&state);
