@@ -105,3 +105,51 @@ pub async fn goaway<R: AsyncRead + Unpin>(io: &mut R, limit: Duration) -> Ended 
         .await
         .unwrap_or(Ended::StillOpen)
 }
+
+/// A frame as read: type, flags, stream, payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    pub kind: u8,
+    pub flags: u8,
+    pub stream: u32,
+    pub payload: Vec<u8>,
+}
+
+/// Reads frames until `wanted` picks one, the connection ends (`None`), or `limit` passes
+/// (`None`).
+pub async fn read_until<R: AsyncRead + Unpin>(
+    io: &mut R,
+    limit: Duration,
+    wanted: impl Fn(&Frame) -> bool,
+) -> Option<Frame> {
+    let read = async {
+        loop {
+            let mut head = [0u8; 9];
+            io.read_exact(&mut head).await.ok()?;
+            let len = u32::from_be_bytes([0, head[0], head[1], head[2]]) as usize;
+            let mut payload = vec![0u8; len];
+            io.read_exact(&mut payload).await.ok()?;
+            let frame = Frame {
+                kind: head[3],
+                flags: head[4],
+                stream: u32::from_be_bytes([head[5], head[6], head[7], head[8]]) & 0x7fff_ffff,
+                payload,
+            };
+            if wanted(&frame) {
+                return Some(frame);
+            }
+        }
+    };
+    tokio::time::timeout(limit, read).await.ok().flatten()
+}
+
+/// The error code of a GOAWAY or RST_STREAM frame.
+pub fn error_code(frame: &Frame) -> Option<u32> {
+    let at = match frame.kind {
+        GOAWAY => 4,
+        RST_STREAM => 0,
+        _ => return None,
+    };
+    let b = frame.payload.get(at..at + 4)?;
+    Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+}
