@@ -44,11 +44,15 @@ async fn curl_negotiates_h2_by_alpn_and_h2c_with_prior_knowledge() {
         r.verbose
     );
     assert!(r.verbose.contains("< HTTP/2 200"), "{}", r.verbose);
-    // The upstream got HTTP/1.1 with the Host of the request's :authority (preserve_host is
-    // off: the service's host).
+    // The upstream got the request's :authority as X-Forwarded-Host, and the service's
+    // host as Host (preserve_host is off).
     assert_eq!(
         upstream_header(&r.body, "x-forwarded-host").as_deref(),
         Some("open.test")
+    );
+    assert_eq!(
+        upstream_header(&r.body, "host"),
+        Some(upstream.addr.to_string())
     );
 
     // mtls-auth over HTTP/2: the consumer reaches the upstream.
@@ -235,4 +239,28 @@ async fn shutdown_sends_goaway() {
     assert_eq!(ended, Ended::GoAway(0));
     drop(tcp);
     stopping.await.unwrap();
+}
+
+/// `preserve_host` over HTTP/2: the upstream gets the client's `:authority` as its Host.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preserve_host_takes_the_authority_of_http2_requests() {
+    let pki = Pki::new();
+    let upstream = Upstream::start(None);
+    let yaml = config(&pki, &format!("http://{}", upstream.addr), "[http, https]").replace(
+        "      - name: open\n",
+        "      - name: open\n        preserve_host: true\n",
+    );
+    assert!(yaml.contains("preserve_host"));
+    let gw = Gateway::start(&yaml, &pki.server).await;
+    let tls = tls_connect(gw.tls, "open.test", None, &[b"h2"]).await;
+    let mut send = h2_client(tls).await;
+    let (status, body) = h2_get(&mut send, "https", "open.test", "/x").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(upstream_header(&body, "host").as_deref(), Some("open.test"));
+    // h2c too.
+    let tcp = tokio::net::TcpStream::connect(gw.plain).await.unwrap();
+    let mut send = h2_client(tcp).await;
+    let (_, body) = h2_get(&mut send, "http", "open.test", "/x").await;
+    assert_eq!(upstream_header(&body, "host").as_deref(), Some("open.test"));
+    gw.running.shutdown().await;
 }
