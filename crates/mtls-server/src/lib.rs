@@ -26,6 +26,7 @@
 mod access_log;
 mod body;
 pub mod embed;
+mod grpc;
 mod http2;
 mod idle;
 mod listener;

@@ -183,18 +183,34 @@ async fn proxy(
             return message(StatusCode::BAD_REQUEST, "Bad request", headers);
         }
     };
+    // The client's gRPC deadline, from when the request came.
+    let deadline = parts
+        .headers
+        .get(crate::grpc::GRPC_TIMEOUT)
+        .filter(|_| grpc)
+        .and_then(crate::grpc::parse_timeout)
+        .map(|t| tokio::time::Instant::from_std(started) + t);
     let (body, body_state) = ClientBody::new(body, started);
     let upstream_req = Request::from_parts(parts, body);
     let sent_at = Instant::now();
-    let result = upstream::send(
+    let send = upstream::send(
         &state.pool,
         &state.h2,
         &plan.upstream,
         upstream_req,
         &body_state,
         started,
-    )
-    .await;
+    );
+    let result = match deadline {
+        None => send.await,
+        Some(at) => match tokio::time::timeout_at(at, send).await {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::info!(target: "mtls::serve", route = &*plan.route.label, "the client's grpc-timeout passed before the upstream answered");
+                return grpc_deadline_exceeded(headers);
+            }
+        },
+    };
     let upstream_latency = sent_at.elapsed();
     match result {
         Ok(response) => {
@@ -236,7 +252,13 @@ async fn proxy(
             if let Some(id) = request_id {
                 parts.headers.insert(X_KONG_REQUEST_ID, id.clone());
             }
-            Response::from_parts(parts, IdleTimeout::new(body, read_timeout).boxed())
+            let body = IdleTimeout::new(body, read_timeout);
+            match deadline {
+                Some(at) => {
+                    Response::from_parts(parts, crate::grpc::Deadline::new(body, at).boxed())
+                }
+                None => Response::from_parts(parts, body.boxed()),
+            }
         }
         Err(UpstreamError::ClientBody) => {
             tracing::info!(target: "mtls::serve", route = &*plan.route.label, "400: the client's request body is malformed or broke off (the client's fault, not the upstream's)");
@@ -314,4 +336,22 @@ fn own_answer(
         route: None,
     };
     gateway_answer(respond.into_grpc(), headers, None)
+}
+
+/// A Trailers-Only `DEADLINE_EXCEEDED` (the client's `grpc-timeout` passed).
+fn grpc_deadline_exceeded(headers: crate::ResponseHeaders) -> Response<Body> {
+    let mut fields = vec![(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/grpc"),
+    )];
+    fields.extend(crate::grpc::deadline_exceeded());
+    let respond = mtls_gateway::Respond {
+        status: StatusCode::OK,
+        headers: fields,
+        body: String::new(),
+        refused_by: None,
+        reason: String::new(),
+        route: None,
+    };
+    gateway_answer(respond, headers, None)
 }

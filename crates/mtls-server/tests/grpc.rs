@@ -8,6 +8,7 @@ mod support;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use support::*;
@@ -79,11 +80,20 @@ where
                 .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"));
             let te = parts.headers.get("te").cloned();
             let consumer = parts.headers.get("x-consumer-username").cloned();
+            // Slow: never answers in time; Stall: answers one message, then nothing.
+            let path = parts.uri.path().to_owned();
+            if path.ends_with("/Slow") {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
             let response = http::Response::builder()
                 .header("content-type", "application/grpc")
                 .body(())
                 .unwrap();
             let mut send = respond.send_response(response, false).unwrap();
+            if path.ends_with("/Stall") {
+                send.send_data(message(b"first"), false).unwrap();
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
             let mut buf = BytesMut::new();
             while let Some(Ok(chunk)) = body.data().await {
                 let _ = body.flow_control().release_capacity(chunk.len());
@@ -318,5 +328,58 @@ async fn grpcio_client_unary_and_streaming() {
         "{without}"
     );
     assert_eq!(without["stream_error"][0], 16, "{without}");
+    gw.running.shutdown().await;
+}
+
+/// `grpc-timeout`: past the client's deadline the gateway ends the call with
+/// DEADLINE_EXCEEDED (4): Trailers-Only when the upstream never answered, trailers after the
+/// messages that came when it stalled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_timeout_ends_the_call_with_deadline_exceeded() {
+    let pki = Pki::new();
+    let addr = grpc_upstream(None).await;
+    let yaml = config(
+        &pki,
+        &format!("grpc://127.0.0.1:{}", addr.port()),
+        "[grpc, grpcs]",
+    );
+    let gw = Gateway::start(&yaml, &pki.server).await;
+    let tls = tls_connect(gw.tls, "open.test", None, &[b"h2"]).await;
+    let mut send = h2_client(tls).await;
+    let call = |method: &str| {
+        http::Request::post(format!("https://open.test/echo.Echo/{method}"))
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .header("grpc-timeout", "300m")
+            .body(())
+            .unwrap()
+    };
+
+    send = send.clone().ready().await.unwrap();
+    let (response, slow) = send.send_request(call("Slow"), false).unwrap();
+    let response = response.await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers().get("grpc-status").unwrap(), "4");
+
+    send = send.clone().ready().await.unwrap();
+    let (response, stall) = send.send_request(call("Stall"), false).unwrap();
+    let response = response.await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("grpc-status").is_none());
+    let mut body = response.into_body();
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = body.data().await {
+        let chunk = chunk.unwrap();
+        let _ = body.flow_control().release_capacity(chunk.len());
+        buf.extend_from_slice(&chunk);
+    }
+    assert_eq!(messages(&mut buf), [b"first".to_vec()]);
+    let trailers = body.trailers().await.unwrap().unwrap();
+    assert_eq!(trailers.get("grpc-status").unwrap(), "4", "{trailers:?}");
+    assert_eq!(trailers.get("grpc-message").unwrap(), "Deadline Exceeded");
+    let (mut slow, mut stall) = (slow, stall);
+    slow.send_reset(h2::Reason::CANCEL);
+    stall.send_reset(h2::Reason::CANCEL);
+    drop(send);
     gw.running.shutdown().await;
 }
