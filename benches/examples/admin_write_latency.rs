@@ -1,8 +1,8 @@
 //! Write-to-swap latency of the Admin API (issue 15): the time from an Admin API write
 //! arriving to the node swapping in the configuration that serves it, with 100, 10,000 and
-//! 100,000 routes in a SQLite database. The node here compiles by validating (the SNI map
-//! of every route and certificate-requesting plugin, a trust store per mtls-auth instance),
-//! standing in for the gateway's compile; its share is reported separately.
+//! 100,000 routes in a SQLite database. The node compiles as `mtls serve` does (the whole
+//! gateway snapshot: router, handshake configurations, decisions) and swaps it in before the
+//! answer; its compile's share is reported separately.
 //!
 //! `cargo run --release -p mtls-benches --example admin_write_latency [-- SIZES...]`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -14,40 +14,53 @@ use std::time::{Duration, Instant};
 use http_body_util::Full;
 use hyper::body::Bytes;
 use mtls_admin::{Admin, AdminSettings, Node, NodeStatus, Prepared};
+use mtls_gateway::{CompileOptions, Snapshot, SnapshotHandle};
 use mtls_kong_config::{Config, Loader};
 use mtls_store::Store;
 use serde_json::json;
 
-/// Compiles by validating; records how long each prepare took.
-#[derive(Default)]
-struct ValidatingNode {
-    version: AtomicU64,
+/// The gateway's own compile (`Snapshot::compile` into a `SnapshotHandle`, as `mtls serve`
+/// does); records how long each prepare took.
+struct CompilingNode {
+    handle: SnapshotHandle,
+    options: CompileOptions,
     last_prepare_us: AtomicU64,
 }
 
-impl Node for ValidatingNode {
+impl CompilingNode {
+    fn new() -> Self {
+        let options = CompileOptions::new(Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+        let empty = Config::builder().build().expect("empty");
+        let seed = Snapshot::compile(&empty, 0, &options).expect("empty compiles");
+        Self {
+            handle: SnapshotHandle::new(seed),
+            options,
+            last_prepare_us: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Node for CompilingNode {
     fn prepare(&self, config: &Config) -> Result<Prepared, String> {
         let start = Instant::now();
-        let (routes, plugins) = config.sni_map_input();
-        let map = mtls_sni::SniMap::build(&routes, &plugins).map_err(|e| e.to_string())?;
-        for plugin in config.plugins() {
-            if let Some(auth) = plugin.config.auth() {
-                mtls_cert::CaSet::from_ids(config.trust_store(), &auth.ca_certificates)
-                    .map_err(|e| e.to_string())?;
-            }
-        }
+        let snapshot = self
+            .handle
+            .build_next(|v| Snapshot::compile(config, v, &self.options))
+            .map_err(|e| e.to_string())?;
         let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
         self.last_prepare_us.store(micros, Ordering::Relaxed);
-        Ok(Prepared::new((config.clone(), map)))
+        Ok(Prepared::new(snapshot))
     }
 
     fn swap(&self, prepared: Prepared) -> u64 {
-        drop(prepared);
-        self.version.fetch_add(1, Ordering::Relaxed) + 1
+        match prepared.downcast::<Snapshot>() {
+            Ok(snapshot) => self.handle.install(snapshot),
+            Err(_) => self.handle.version(),
+        }
     }
 
     fn status(&self) -> NodeStatus {
-        NodeStatus::new(self.version.load(Ordering::Relaxed), 0)
+        NodeStatus::new(self.handle.version(), 0)
     }
 }
 
@@ -80,7 +93,7 @@ async fn measure(n: usize, writes: usize) {
         .expect("store");
     let setup = Instant::now();
     store.import(&config_with_routes(n)).await.expect("import");
-    let node = Arc::new(ValidatingNode::default());
+    let node = Arc::new(CompilingNode::new());
     let admin = Admin::with_database(store, Loader::new(), node.clone(), AdminSettings::default())
         .await
         .expect("admin");
@@ -93,6 +106,17 @@ async fn measure(n: usize, writes: usize) {
         let response = admin.handle(form("/services/svc/routes", body)).await;
         let total = start.elapsed();
         assert_eq!(response.status(), 201, "write {i} at {n} routes");
+        // Served: the proxy's snapshot holds the new route when the answer arrives.
+        let path = format!("/new{i}");
+        assert!(
+            node.handle
+                .load()
+                .router()
+                .routes()
+                .iter()
+                .any(|r| r.paths.contains(&path)),
+            "write {i} served"
+        );
         totals.push(total);
         prepares.push(Duration::from_micros(
             node.last_prepare_us.load(Ordering::Relaxed),

@@ -2,6 +2,7 @@
 //! a directory, starts an echo upstream and the gateway on loopback (ephemeral ports), and
 //! prints curl commands; `--self-test` sends the requests itself and checks the answers.
 
+mod admin;
 mod selftest;
 
 use std::fmt::Write as _;
@@ -28,6 +29,11 @@ pub(crate) struct Args {
     /// any difference).
     #[arg(long)]
     self_test: bool,
+    /// Tutorial A through the Admin API instead of a kong.yaml: the gateway serves from a
+    /// fresh SQLite file (DIR/mtls.db) and the tutorial's curl calls are printed (with
+    /// --self-test: sent and checked).
+    #[arg(long)]
+    admin: bool,
 }
 
 /// The demo's kong.yaml, modelled on Kong's mTLS tutorial.
@@ -202,6 +208,11 @@ async fn demo(args: &Args) -> ExitCode {
     };
     tokio::spawn(echo::serve(echo_listener, echo_stopped));
 
+    if args.admin {
+        let code = admin_demo(args, &pki, echo_addr).await;
+        let _ = stop_echo.send(true);
+        return code;
+    }
     let config = dir.join("kong.yaml");
     if let Err(e) = std::fs::write(&config, kong_yaml(&pki, echo_addr)) {
         return fail(format!("cannot write {}: {e}", config.display()));
@@ -257,5 +268,60 @@ async fn demo(args: &Args) -> ExitCode {
     };
     server.shutdown().await;
     let _ = stop_echo.send(true);
+    code
+}
+
+/// `mtls demo --admin`: the gateway on a fresh SQLite file with its Admin API, and tutorial
+/// A's calls printed or (`--self-test`) run.
+async fn admin_demo(args: &Args, pki: &pki::Pki, echo_addr: std::net::SocketAddr) -> ExitCode {
+    let db = args.dir.join("mtls.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = db.clone().into_os_string();
+        path.push(suffix);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return fail(format!("cannot remove {}: {e}", db.display())),
+        }
+    }
+    let mut serve_args = serve::Args::for_database(format!("sqlite://{}", db.display()));
+    serve_args.listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+    serve_args.http_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+    let node = match serve::read_settings(&serve_args, &[]) {
+        Ok(node) => node,
+        Err(e) => return fail(e),
+    };
+    let Ok(server) = serve::start(&serve_args, &node).await else {
+        return fail("the gateway did not start (see the errors above)");
+    };
+    let Some(&admin_addr) = server.admin_addrs.first() else {
+        server.shutdown().await;
+        return fail("the Admin API did not start");
+    };
+    println!("mtls demo --admin: everything is in {}", args.dir.display());
+    println!("  echo upstream  http://{echo_addr}/anything");
+    println!("  Admin API      http://{admin_addr}");
+    println!("  gateway        https://{}  (TLS)", server.tls_addr());
+    println!("  database       {}", db.display());
+    println!();
+    let code = if args.self_test {
+        if admin::self_test(pki, echo_addr, admin_addr, server.tls_addr()).await {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    } else {
+        println!("Tutorial A, step by step (needs curl and jq; Ctrl-C to stop):\n");
+        print!(
+            "{}",
+            admin::commands(pki, echo_addr, admin_addr, server.tls_addr().port())
+        );
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        match serve::wait_for_signals(&server.gateway).await {
+            serve::Stop::Signal => ExitCode::SUCCESS,
+            serve::Stop::Error => ExitCode::FAILURE,
+        }
+    };
+    server.shutdown().await;
     code
 }

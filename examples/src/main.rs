@@ -6,6 +6,7 @@
 //! - `mtls inspect FILE`: what a certificate says, as JSON.
 //! - `mtls verify --ca FILE --cert FILE ...`: validate a chain as the gateway would.
 //! - `mtls check --config FILE ...`: what the gateway would decide for one request, as JSON.
+//! - `mtls db migrate|import FILE|export [FILE] --database URL`: the database `serve` uses.
 //! - `mtls convert FILE`: Kubernetes manifests (or a kong.yaml) as Kong's declarative format.
 //! - `mtls limbo`: the x509-limbo harness (test cases on stdin, results on stdout).
 #![forbid(unsafe_code)]
@@ -17,6 +18,7 @@ use clap::{Parser, Subcommand};
 mod check;
 mod convert;
 mod crl_files;
+mod db;
 mod demo;
 mod inspect;
 mod limbo;
@@ -52,6 +54,9 @@ enum Command {
     /// What a configuration becomes: Kubernetes manifests translated (or a kong.yaml checked
     /// and flattened), printed as Kong's declarative format.
     Convert(convert::Args),
+    /// The database `mtls serve --database` serves from: create or migrate it, import a
+    /// kong.yaml into it (all or nothing), export it as a kong.yaml.
+    Db(db::Args),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +69,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Convert(args) => convert::run(&args),
+        Command::Db(args) => db::run(&args),
     }
 }
 

@@ -149,3 +149,101 @@ fn printed_curl_commands_work() {
     let status = wait(&mut child.0, Duration::from_secs(15)).expect("demo did not stop on SIGINT");
     assert!(status.success());
 }
+
+#[test]
+fn admin_self_test_passes() {
+    let dir = Dir::new("admin-self-test");
+    let mut child = Running(
+        Command::new(env!("CARGO_BIN_EXE_mtls"))
+            .args(["demo", "--admin", "--self-test", "--dir"])
+            .arg(&dir.0)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let status = wait(&mut child.0, Duration::from_secs(60)).expect("demo --admin hung");
+    let mut out = String::new();
+    std::io::Read::read_to_string(child.0.stdout.as_mut().unwrap(), &mut out).unwrap();
+    println!("{out}");
+    assert!(status.success(), "{out}");
+    assert!(out.contains("admin self-test passed"), "{out}");
+    assert!(!out.contains("MISMATCH"), "{out}");
+    assert!(dir.0.join("mtls.db").is_file());
+}
+
+/// The printed Admin API walk-through, run as printed by sh with curl and jq: every step
+/// answers what its comment says.
+#[test]
+fn printed_admin_commands_work() {
+    assert!(mtls_test_pki::have("curl"), "curl is needed");
+    assert!(mtls_test_pki::have("jq"), "jq is needed");
+    let dir = Dir::new("admin-curl");
+    let mut child = Running(
+        Command::new(env!("CARGO_BIN_EXE_mtls"))
+            .args(["demo", "--admin", "--dir"])
+            .arg(&dir.0)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // (expected status or None for a captured id, the command)
+    let mut steps: Vec<(Option<String>, String)> = Vec::new();
+    let mut expect: Option<String> = None;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = rx.recv_timeout(left).expect("the demo printed no commands");
+        if let Some(comment) = line.strip_prefix("# ") {
+            expect = comment.rsplit_once(": ").map(|(_, c)| c.to_owned());
+        } else if line.contains("$(curl ") {
+            steps.push((None, line));
+        } else if line.starts_with("curl ") {
+            steps.push((expect.take(), line));
+            if steps.len() == 17 {
+                break;
+            }
+        }
+    }
+    let mut script = String::from("set -u\n");
+    for (status, cmd) in &steps {
+        match status {
+            None => script.push_str(&format!("{cmd}\n")),
+            Some(_) => script.push_str(&format!(
+                "{cmd} --max-time 10 -o /dev/null -w '%{{http_code}}\\n'\n"
+            )),
+        }
+    }
+    let out = Command::new("sh").args(["-c", &script]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut lines = text.lines();
+    for (status, cmd) in &steps {
+        let got = lines.next().unwrap_or_default();
+        match status {
+            None => {
+                let (var, id) = got.split_once('=').expect("VAR=id");
+                assert!(
+                    id.len() == 36 && cmd.starts_with(var),
+                    "{cmd}\n{got}\n{text}"
+                );
+            }
+            Some(want) => assert_eq!(got, want, "{cmd}\n{text}"),
+        }
+    }
+    Command::new("kill")
+        .args(["-INT", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    let status = wait(&mut child.0, Duration::from_secs(15)).expect("demo did not stop");
+    assert!(status.success());
+}

@@ -95,6 +95,34 @@ impl Admin {
         if flag(query, "check_hash") && current.hash.as_deref() == Some(new_hash.as_str()) {
             return Ok((StatusCode::NOT_MODIFIED, None));
         }
+        let document = config.to_document();
+        self.swap_declarative(config, new_hash).await?;
+        tracing::info!("declarative configuration replaced through POST /config");
+        Ok((StatusCode::CREATED, Some(document)))
+    }
+
+    /// Replaces the whole declarative configuration (DB-less mode), as `POST /config` does:
+    /// compiled by the node and swapped in, or nothing changes and the node's reason is the
+    /// error. For a node that re-reads its configuration file (SIGHUP, a watched file), so
+    /// the Admin API shows what is served. Whether anything changed (an identical
+    /// configuration is not compiled again).
+    pub async fn replace_declarative(&self, config: Config) -> Result<bool, ApiError> {
+        if !matches!(self.inner.mode, Mode::DbLess) {
+            return Err(ApiError::internal(
+                "a declarative configuration replaces nothing in database mode",
+            ));
+        }
+        let _serialised = self.inner.write_lock.lock().await;
+        let new_hash = hash(&config);
+        if self.inner.current.load().hash.as_deref() == Some(new_hash.as_str()) {
+            return Ok(false);
+        }
+        self.swap_declarative(config, new_hash).await?;
+        Ok(true)
+    }
+
+    /// Compiles, swaps and records `config` (the write lock is held).
+    async fn swap_declarative(&self, config: Config, new_hash: String) -> Result<(), ApiError> {
         let prepared = self.prepare(&config).await?;
         self.inner.node.swap(prepared);
         if let Ok(mut times) = self.inner.times.write() {
@@ -103,14 +131,12 @@ impl Admin {
         self.inner
             .loaded_at
             .store(mtls_store::unix_now(), std::sync::atomic::Ordering::Relaxed);
-        let document = config.to_document();
         self.inner.current.store(Arc::new(Current {
             config,
             seq: 0,
             hash: Some(new_hash),
         }));
-        tracing::info!("declarative configuration replaced through POST /config");
-        Ok((StatusCode::CREATED, Some(document)))
+        Ok(())
     }
 }
 

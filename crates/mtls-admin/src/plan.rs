@@ -102,6 +102,7 @@ impl Admin {
         config: &Config,
         mut request: Request<'_>,
     ) -> Result<Plan, ApiError> {
+        let snis = take_snis(request.kind, &mut request.value)?;
         self.record(config, &mut request)?;
         let id = match request.value.get("id") {
             None | Some(Value::Null) => Uuid::new_v4(),
@@ -120,7 +121,8 @@ impl Admin {
         }
         let entity = self.check(config, request.kind, request.value)?;
         crate::unique::check(config, &entity)?;
-        Ok(Plan::put(entity, unix_now(), StatusCode::CREATED, "create"))
+        let plan = Plan::put(entity, unix_now(), StatusCode::CREATED, "create");
+        self.attach_snis(config, plan, snis)
     }
 
     pub(crate) fn plan_upsert(
@@ -133,6 +135,7 @@ impl Admin {
             Some(p) if p.kind == Kind::Consumer => Some(self.parent_id(config, p)?),
             _ => None,
         };
+        let snis = take_snis(request.kind, &mut request.value)?;
         let existing = lookup::resolve(config, request.kind, &key, consumer);
         if let (Some(id), Some(parent)) = (existing, request.parent) {
             let pid = self.parent_id(config, parent)?;
@@ -156,7 +159,8 @@ impl Admin {
             Some(id) => (StatusCode::OK, self.created_at(request.kind, id)),
             None => (StatusCode::CREATED, unix_now()),
         };
-        Ok(Plan::put(entity, created, status, "upsert"))
+        let plan = Plan::put(entity, created, status, "upsert");
+        self.attach_snis(config, plan, snis)
     }
 
     pub(crate) fn plan_update(
@@ -165,8 +169,12 @@ impl Admin {
         mut request: Request<'_>,
     ) -> Result<Plan, ApiError> {
         let key = request.key.clone().unwrap_or_default();
+        let snis = take_snis(request.kind, &mut request.value)?;
         let existing = self.find(config, request.kind, &key, request.parent)?;
         let mut base = existing.to_json();
+        if let Value::Object(b) = &mut base {
+            b.remove("snis");
+        }
         if request.form && request.value.get("name").is_none() {
             // A plugin's config fields are typed by the stored plugin's name.
             if let Some(name) = base.get("name").cloned() {
@@ -187,7 +195,51 @@ impl Admin {
         let entity = self.check(config, request.kind, base)?;
         crate::unique::check(config, &entity)?;
         let created = self.created_at(request.kind, existing.id());
-        Ok(Plan::put(entity, created, StatusCode::OK, "update"))
+        let plan = Plan::put(entity, created, StatusCode::OK, "update");
+        self.attach_snis(config, plan, snis)
+    }
+
+    /// Kong's `snis` shorthand on a certificate write: the certificate's SNIs become exactly
+    /// `names` (new ones created, others deleted) in the same write; `None` leaves them.
+    fn attach_snis(
+        &self,
+        config: &Config,
+        mut plan: Plan,
+        names: Option<Vec<String>>,
+    ) -> Result<Plan, ApiError> {
+        let (Some(names), Some((Kind::Certificate, cert))) = (names, plan.answer) else {
+            return Ok(plan);
+        };
+        let with_cert = config
+            .apply(plan.changes.clone())
+            .map_err(|e| ApiError::schema_violation(&remap(Kind::Certificate, e)))?;
+        let owned: Vec<_> = config
+            .snis()
+            .iter()
+            .filter(|s| s.certificate == cert)
+            .collect();
+        for sni in &owned {
+            if !names.iter().any(|n| n.eq_ignore_ascii_case(&sni.name)) {
+                plan.changes.push(Change::delete(Kind::Sni, sni.id));
+                plan.writes.push(RowWrite::Delete(Kind::Sni, sni.id));
+            }
+        }
+        let now = unix_now();
+        for name in &names {
+            if owned.iter().any(|s| s.name.eq_ignore_ascii_case(name)) {
+                continue;
+            }
+            let value =
+                json!({ "id": Uuid::new_v4(), "name": name, "certificate": { "id": cert } });
+            let entity = self.check(&with_cert, Kind::Sni, value).map_err(|e| {
+                let why = e.body()["message"].as_str().unwrap_or_default().to_owned();
+                ApiError::schema_violation_at("snis", &format!("invalid SNI {name:?}: {why}"))
+            })?;
+            crate::unique::check(&with_cert, &entity)?;
+            plan.writes.push(RowWrite::Put(Row::new(&entity, now)));
+            plan.changes.push(Change::put(entity));
+        }
+        Ok(plan)
     }
 
     pub(crate) fn plan_delete(
@@ -237,6 +289,40 @@ impl Admin {
 }
 
 /// The field a non-UUID key sets on PUT (`PUT /consumers/alice`).
+/// Kong's `snis` shorthand, taken out of a certificate's body: `None` when absent; a list
+/// (strings, or records with a `name`), a single name, or null (none) otherwise.
+fn take_snis(kind: Kind, value: &mut Value) -> Result<Option<Vec<String>>, ApiError> {
+    if kind != Kind::Certificate {
+        return Ok(None);
+    }
+    let Some(given) = value.as_object_mut().and_then(|m| m.remove("snis")) else {
+        return Ok(None);
+    };
+    let bad = || ApiError::schema_violation_at("snis", "expected an array of server names");
+    let items = match given {
+        Value::Null => Vec::new(),
+        Value::String(name) if name.is_empty() => Vec::new(),
+        Value::String(name) => vec![Value::String(name)],
+        Value::Array(items) => items,
+        _ => return Err(bad()),
+    };
+    let mut names: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        let name = match item {
+            Value::String(name) => name,
+            Value::Object(mut record) => match record.remove("name") {
+                Some(Value::String(name)) => name,
+                _ => return Err(bad()),
+            },
+            _ => return Err(bad()),
+        };
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+            names.push(name);
+        }
+    }
+    Ok(Some(names))
+}
+
 fn endpoint_field(kind: Kind, parent: Option<&Parent>) -> Option<&'static str> {
     match kind {
         Kind::Acl if parent.is_some() => Some("group"),

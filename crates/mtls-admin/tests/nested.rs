@@ -162,6 +162,71 @@ async fn nested_lookups_owners_and_cascades() {
     let (_, snis) = call(&server, &["/snis"]).await;
     assert_eq!(snis["data"], json!([]));
 
+    // Kong's `snis` shorthand on the certificate itself: created with it, replaced by a
+    // PATCH, a name another certificate holds is a 409 and changes nothing.
+    let (status, cert) = call(
+        &server,
+        &[
+            "/certificates",
+            "-F",
+            &format!("cert=@{}", s(&pki.client_cert)),
+            "-F",
+            &format!("key=@{}", s(&pki.client_key)),
+            "-F",
+            "snis[]=a.example.com",
+            "-F",
+            "snis[]=b.example.com",
+        ],
+    )
+    .await;
+    assert_eq!(status, 201, "{cert}");
+    assert_eq!(cert["snis"], json!(["a.example.com", "b.example.com"]));
+    let (_, snis) = call(&server, &["/snis"]).await;
+    assert_eq!(snis["data"].as_array().map(Vec::len), Some(2));
+    let (status, patched) = call(
+        &server,
+        &[
+            "-X",
+            "PATCH",
+            &format!("/certificates/{}", id(&cert)),
+            "-d",
+            "snis[]=b.example.com",
+            "-d",
+            "snis[]=c.example.com",
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(patched["snis"], json!(["b.example.com", "c.example.com"]));
+    let (status, other) = call(
+        &server,
+        &[
+            "/certificates",
+            "-F",
+            &format!("cert=@{}", s(&pki.client_cert)),
+            "-F",
+            &format!("key=@{}", s(&pki.client_key)),
+            "-F",
+            "snis[]=c.example.com",
+        ],
+    )
+    .await;
+    assert_eq!(status, 409, "{other}");
+    let (_, certs) = call(&server, &["/certificates"]).await;
+    assert_eq!(
+        certs["data"].as_array().map(Vec::len),
+        Some(1),
+        "nothing half-written"
+    );
+    let (status, _) = call(
+        &server,
+        &["-X", "DELETE", &format!("/certificates/{}", id(&cert))],
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (_, snis) = call(&server, &["/snis"]).await;
+    assert_eq!(snis["data"], json!([]));
+
     // Consumers: mappings and groups under their consumer only; DELETE takes them along.
     let (_, alice) = call(
         &server,

@@ -128,6 +128,18 @@ impl SnapshotHandle {
         })
     }
 
+    /// A handle serving `first`, whichever its version; the next build gets the version after
+    /// it. A node that must exist before its first configuration is read (the Admin API
+    /// compiles that one) starts from an empty configuration compiled as version 0.
+    pub fn new(first: Snapshot) -> Self {
+        let version = first.version();
+        Self {
+            current: ArcSwap::from_pointee(first),
+            versions: AtomicU64::new(version),
+            reloading: std::sync::Mutex::new(()),
+        }
+    }
+
     /// The current snapshot. Cheap; hold it for the whole request.
     pub fn load(&self) -> Arc<Snapshot> {
         self.current.load_full()
@@ -166,6 +178,41 @@ impl SnapshotHandle {
             next: Arc::new(next),
             _guard: guard,
         })
+    }
+}
+
+impl SnapshotHandle {
+    /// Builds a snapshot with the next version number and hands it back unswapped: for a
+    /// change that is built on one thread and committed elsewhere before
+    /// [`install`](Self::install) swaps it in on another (the Admin API compiles on a
+    /// blocking thread, commits its database transaction, then swaps). On error nothing
+    /// changes (the version number is not reused).
+    pub fn build_next<E>(
+        &self,
+        build: impl FnOnce(u64) -> Result<Snapshot, E>,
+    ) -> Result<Snapshot, E> {
+        let _one_at_a_time = self
+            .reloading
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let version = self.versions.fetch_add(1, Ordering::SeqCst) + 1;
+        build(version)
+    }
+
+    /// Swaps in a snapshot from [`build_next`](Self::build_next), unless a newer one already
+    /// serves (then it is dropped: snapshots never go back in version). The version serving.
+    pub fn install(&self, snapshot: Snapshot) -> u64 {
+        let _one_at_a_time = self
+            .reloading
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let serving = self.current.load().version();
+        if snapshot.version() <= serving {
+            return serving;
+        }
+        let version = snapshot.version();
+        self.current.store(Arc::new(snapshot));
+        version
     }
 }
 

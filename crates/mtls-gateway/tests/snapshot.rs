@@ -73,3 +73,32 @@ fn concurrent_readers_see_whole_snapshots_in_order() {
     }
     assert_eq!(handle.load().version(), 21);
 }
+
+#[test]
+fn built_snapshots_install_in_version_order_only() {
+    let handle = SnapshotHandle::try_new(|v| Ok::<_, String>(snapshot(v))).unwrap();
+    let older = handle.build_next(|v| Ok::<_, String>(snapshot(v))).unwrap();
+    let newer = handle.build_next(|v| Ok::<_, String>(snapshot(v))).unwrap();
+    assert_eq!(handle.version(), 1, "building swaps nothing");
+    assert_eq!(handle.install(newer), 3);
+    assert_eq!(
+        handle.install(older),
+        3,
+        "an older snapshot never replaces a newer one"
+    );
+    assert_eq!(handle.load().version(), 3);
+    assert!(
+        handle
+            .build_next(|_| Err::<Snapshot, _>("no".to_owned()))
+            .is_err()
+    );
+    assert_eq!(handle.version(), 3);
+}
+
+#[test]
+fn a_handle_from_version_zero_builds_version_one_next() {
+    let handle = SnapshotHandle::new(snapshot(0));
+    assert_eq!(handle.version(), 0);
+    let first = handle.build_next(|v| Ok::<_, String>(snapshot(v))).unwrap();
+    assert_eq!(handle.install(first), 1);
+}

@@ -50,6 +50,8 @@ pub const SUPPORTED: &[&str] = &[
     "client_ssl_cert_key",
     "ssl_cert",
     "ssl_cert_key",
+    "admin_ssl_cert",
+    "admin_ssl_cert_key",
     "trusted_ips",
     "real_ip_header",
     "real_ip_recursive",

@@ -44,6 +44,11 @@ pub struct Settings {
     pub ssl_cert: Vec<PemSource>,
     /// `ssl_cert_key`.
     pub ssl_cert_key: Vec<PemSource>,
+    /// `admin_ssl_cert`: the Admin API's TLS certificate chains (by `admin_listen` ssl
+    /// entries).
+    pub admin_ssl_cert: Vec<PemSource>,
+    /// `admin_ssl_cert_key`: their private keys.
+    pub admin_ssl_cert_key: Vec<PemSource>,
     /// `trusted_ips`, the IP blocks.
     pub trusted_ips: TrustedIps,
     /// `trusted_ips` holds `unix:` (peers on unix sockets are trusted).
@@ -148,6 +153,26 @@ pub(crate) fn read(
         };
         r.fail(name, message);
     }
+    let admin_ssl_cert: Vec<PemSource> = r
+        .list("admin_ssl_cert")
+        .iter()
+        .map(|v| PemSource::read(v))
+        .collect();
+    let admin_ssl_cert_key: Vec<PemSource> = r
+        .list("admin_ssl_cert_key")
+        .iter()
+        .map(|v| PemSource::read(v))
+        .collect();
+    if admin_ssl_cert.len() != admin_ssl_cert_key.len() {
+        r.fail(
+            "admin_ssl_cert",
+            format!(
+                "was specified {} times while admin_ssl_cert_key was specified {} times",
+                admin_ssl_cert.len(),
+                admin_ssl_cert_key.len()
+            ),
+        );
+    }
     let (trusted_ips, trusted_unix) = r.trusted_ips();
     let (real_ip_header, real_ip_recursive) = r.real_ip();
     let headers = r.headers("headers", &KongHeader::ALL);
@@ -179,6 +204,8 @@ pub(crate) fn read(
         client_ssl_cert_key,
         ssl_cert,
         ssl_cert_key,
+        admin_ssl_cert,
+        admin_ssl_cert_key,
         trusted_ips,
         trusted_unix,
         real_ip_header,

@@ -78,6 +78,9 @@ pub struct Metrics {
     handshakes_without_certificate: AtomicU64,
     handshakes_failed: AtomicU64,
     revocation_answers: Mutex<HashMap<String, u64>>,
+    /// Refusals by plugin and reason kind (the message Kong's plugin answers with: a small,
+    /// fixed set per plugin).
+    refusals: Mutex<HashMap<(&'static str, String), u64>>,
     upstream_latency: Histogram,
     config_version: AtomicU64,
     reloads_ok: AtomicU64,
@@ -135,6 +138,17 @@ impl Metrics {
         }
     }
 
+    /// Counts a plugin's refusal under the message it answered with (`body` is the
+    /// answer's JSON, `{"message": ...}`).
+    pub(crate) fn refusal(&self, plugin: &'static str, body: &str) {
+        let kind = serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| "-".to_owned());
+        let mut refusals = self.refusals.lock().unwrap_or_else(PoisonError::into_inner);
+        *refusals.entry((plugin, kind)).or_default() += 1;
+    }
+
     pub(crate) fn upstream_latency(&self, latency: Duration) {
         self.upstream_latency.observe(latency);
     }
@@ -150,6 +164,12 @@ impl Metrics {
                 self.reloads_failed.fetch_add(1, Ordering::Relaxed);
             }
         }
+    }
+
+    /// Configuration loads refused since the node started (a compile that failed: the
+    /// running configuration kept serving).
+    pub fn failed_reloads(&self) -> u64 {
+        self.reloads_failed.load(Ordering::Relaxed)
     }
 
     /// Records whether the database answered (DB mode).
@@ -257,6 +277,26 @@ impl Metrics {
                 &mut out,
                 "mtls_revocation_answers_total",
                 "revocation outcomes of allowed requests, by source",
+                &rows,
+            );
+        }
+        {
+            let refusals = self.refusals.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut rows: Vec<(String, u64)> = refusals
+                .iter()
+                .map(|((plugin, kind), n)| {
+                    (
+                        format!("{{plugin=\"{plugin}\",reason=\"{}\"}}", escape(kind)),
+                        *n,
+                    )
+                })
+                .collect();
+            rows.sort();
+            let rows: Vec<(&str, u64)> = rows.iter().map(|(l, n)| (l.as_str(), *n)).collect();
+            counter(
+                &mut out,
+                "mtls_refusals_total",
+                "requests refused by a plugin, by plugin and reason",
                 &rows,
             );
         }

@@ -85,6 +85,10 @@ async fn serve(state: &State, conn: &Conn, req: Request<Incoming>) -> Response<B
     let mut response = match plan {
         Plan::Respond(respond) => {
             outcome.refused_by = respond.refused_by;
+            outcome.route = respond.route.as_ref().map(|r| Arc::clone(&r.label));
+            if let Some(plugin) = respond.refused_by {
+                state.metrics.refusal(plugin, &respond.body);
+            }
             if !respond.reason.is_empty() && respond.refused_by.is_none() {
                 tracing::debug!(target: "mtls::serve", peer = %conn.peer, status = respond.status.as_u16(), reason = respond.reason, "answered by the gateway");
             }

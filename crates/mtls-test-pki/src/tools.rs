@@ -2,7 +2,12 @@
 
 use std::process::{Command, Stdio};
 
-/// Whether `tool` runs (`TOOL --version` or `TOOL version`); prints a note when it does not.
+/// Whether `tool` runs (`TOOL --version` or `TOOL version`); prints a note when it does not,
+/// or panics when `MTLS_REQUIRE_TOOLS` (a comma-separated list: CI sets `curl,openssl`)
+/// names it, so that CI never skips a case silently.
+///
+/// # Panics
+/// If `tool` is missing and `MTLS_REQUIRE_TOOLS` names it.
 pub fn have(tool: &str) -> bool {
     let runs = |arg: &str| {
         Command::new(tool)
@@ -13,6 +18,12 @@ pub fn have(tool: &str) -> bool {
             .is_ok()
     };
     let ok = runs("--version") || runs("version");
+    let required = std::env::var("MTLS_REQUIRE_TOOLS")
+        .is_ok_and(|list| list.split(',').any(|t| t.trim() == tool));
+    assert!(
+        ok || !required,
+        "`{tool}` is required (MTLS_REQUIRE_TOOLS names it) but does not run"
+    );
     if !ok {
         println!("note: `{tool}` is not installed; skipping the cases that use it");
     }

@@ -16,9 +16,11 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::pki::{Pair, Pki};
 
 /// What a request got: status, and who the upstream was told the client is.
-struct Outcome {
-    status: u16,
-    consumer: String,
+pub(super) struct Outcome {
+    /// The HTTP status.
+    pub(super) status: u16,
+    /// The consumer column (see `consumer_of`).
+    pub(super) consumer: String,
 }
 
 /// The consumer column: X-Consumer-Username, else the authenticated groups, else `-`.
@@ -102,7 +104,9 @@ async fn bounded(f: impl Future<Output = Result<Outcome, String>>) -> Result<Out
         .unwrap_or_else(|_| Err("timed out".to_owned()))
 }
 
-async fn https(
+/// One request over TLS to the gateway at `addr` (SNI localhost), trusting only the demo's
+/// root CA, presenting `identity`.
+pub(super) async fn https(
     pki: &Pki,
     addr: SocketAddr,
     identity: Option<&Pair>,

@@ -21,11 +21,13 @@ use mtls_server::{AccessLog, Metrics, ServerOptions};
 
 use crate::crl_files;
 
+mod admin;
 mod settings;
 mod source;
 mod watch;
 
-pub(crate) use settings::{NodeSettings, read as read_settings};
+pub(crate) use admin::open_store;
+pub(crate) use settings::{DEFAULT_DATABASE, NodeSettings, Storage, read as read_settings, redact};
 use source::Source;
 
 /// How log lines are written.
@@ -99,9 +101,41 @@ pub(crate) struct Args {
     /// How log lines (the access log included) are written.
     #[arg(long, value_enum, default_value = "text")]
     pub(crate) log_format: LogFormat,
+    /// Serve from a database: `sqlite://PATH` (created with its schema on first start) or
+    /// `postgres://USER@HOST:PORT/DB`. The default without --config is `sqlite://./mtls.db`
+    /// (or kong.conf's `database` with its `pg_*` settings).
+    #[arg(long, value_name = "URL", conflicts_with = "config")]
+    pub(crate) database: Option<String>,
+    /// Kong's `admin_listen`: the Admin API's addresses in Kong's syntax
+    /// (`127.0.0.1:8001, 127.0.0.1:8444 ssl`), or `off`. Default as Kong's. A non-loopback
+    /// address needs `ssl` and --admin-tls-cert / --admin-tls-key.
+    #[arg(long, value_name = "ADDR|off")]
+    pub(crate) admin_listen: Option<String>,
+    /// Kong's `admin_ssl_cert`: the Admin API's certificate chain (PEM) for its `ssl`
+    /// listeners (without it a self-signed one is generated, and only loopback is allowed).
+    #[arg(long, requires = "admin_tls_key", value_name = "FILE")]
+    pub(crate) admin_tls_cert: Option<PathBuf>,
+    /// Kong's `admin_ssl_cert_key`: the private key of --admin-tls-cert.
+    #[arg(long, requires = "admin_tls_cert", value_name = "FILE")]
+    pub(crate) admin_tls_key: Option<PathBuf>,
+    /// Require a client certificate on the Admin API's `ssl` listeners, validated by
+    /// mtls-cert against the CA certificates in this PEM file (others get 401).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) admin_client_ca: Option<PathBuf>,
 }
 
 impl Args {
+    /// Arguments for a database (`sqlite://PATH`) with the Admin API on an ephemeral
+    /// loopback port, and every other default of [`Args::for_config`].
+    pub(crate) fn for_database(url: String) -> Self {
+        Self {
+            config: None,
+            database: Some(url),
+            admin_listen: Some("127.0.0.1:0".into()),
+            ..Self::for_config(PathBuf::new())
+        }
+    }
+
     /// Arguments for a configuration file with every default.
     pub(crate) fn for_config(config: PathBuf) -> Self {
         Self {
@@ -121,13 +155,19 @@ impl Args {
             ssl_cert_key: None,
             crls: Vec::new(),
             log_format: LogFormat::Text,
+            database: None,
+            admin_listen: Some("off".into()),
+            admin_tls_cert: None,
+            admin_tls_key: None,
+            admin_client_ca: None,
         }
     }
 }
 
 /// The node's configuration source and compile settings: what a reload repeats.
 pub(crate) struct Gateway {
-    source: Source,
+    /// The configuration file (DB-less mode); `None` with a database.
+    source: Option<Source>,
     /// `--crl` files, re-read on reload.
     crl_paths: Vec<PathBuf>,
     loader: Loader,
@@ -137,6 +177,8 @@ pub(crate) struct Gateway {
     loaded: std::sync::Mutex<Option<[u8; 32]>>,
     pub(crate) handle: Arc<SnapshotHandle>,
     pub(crate) metrics: Arc<Metrics>,
+    /// The Admin API, when it runs: file reloads go through it.
+    pub(crate) admin: std::sync::OnceLock<mtls_admin::Admin>,
 }
 
 /// Logs every line of a multi-line error.
@@ -187,7 +229,8 @@ fn digest(source: &Source) -> Option<[u8; 32]> {
 }
 
 impl Gateway {
-    /// Loads and compiles the configuration for the first time.
+    /// The node's loader and compile settings, serving nothing yet (an empty configuration
+    /// as version 0, never served: the listeners start after the first load).
     fn new(args: &Args, node: &NodeSettings) -> Result<Self, ()> {
         let fail = |e: &dyn std::fmt::Display| tracing::error!(target: "mtls::serve", "{e}");
         let skip = SkipList::new(&args.skip_plugins).map_err(|e| fail(&e))?;
@@ -204,48 +247,84 @@ impl Gateway {
             .trusted_ips(node.trusted_ips.clone())
             .skip_plugins(skip)
             .provider(provider);
-        let Some(path) = &node.declarative_config else {
-            fail(
-                &"no configuration: give --config FILE (or declarative_config / KONG_DECLARATIVE_CONFIG)",
-            );
-            return Err(());
+        let source = match &node.storage {
+            Storage::File(path) => Some(Source::at(path)),
+            Storage::Database { .. } => None,
         };
-        let source = Source::at(path);
-        let before = digest(&source);
-        let config = load(&loader, &source)?;
-        options.crls =
-            crl_files::load(&args.crls, &config).map_err(|e| fail(&format_args!("--crl: {e}")))?;
-        let handle = SnapshotHandle::try_new(|v| Snapshot::compile(&config, v, &options))
-            .map_err(|e| log_error_lines(&path.display().to_string(), &e))?;
-        let metrics = Arc::new(Metrics::new());
-        metrics.reloaded(Ok(1));
-        tracing::info!(
-            target: "mtls::serve",
-            file = %path.display(),
-            routes = config.routes().len(),
-            services = config.services().len(),
-            consumers = config.consumers().len(),
-            "configuration loaded (version 1)"
-        );
+        let empty = loader
+            .load_str("_format_version: \"3.0\"\n")
+            .map_err(|e| fail(&e))?
+            .0;
+        let seed = Snapshot::compile(&empty, 0, &options)
+            .map_err(|e| log_error_lines("the empty configuration", &e))?;
         Ok(Self {
             source,
             crl_paths: args.crls.clone(),
             loader,
             options,
-            loaded: std::sync::Mutex::new(before),
-            handle: Arc::new(handle),
-            metrics,
+            loaded: std::sync::Mutex::new(None),
+            handle: Arc::new(SnapshotHandle::new(seed)),
+            metrics: Arc::new(Metrics::new()),
+            admin: std::sync::OnceLock::new(),
         })
     }
 
     /// Whether the source is Kubernetes manifests.
     fn is_manifests(&self) -> bool {
-        self.source.is_manifests()
+        self.source.as_ref().is_some_and(Source::is_manifests)
+    }
+
+    /// The compile settings for `config` (its `--crl` files read again).
+    fn options_for(&self, config: &Config) -> Result<CompileOptions, String> {
+        let mut options = self.options.clone();
+        options.crls =
+            crl_files::load(&self.crl_paths, config).map_err(|e| format!("--crl: {e}"))?;
+        Ok(options)
+    }
+
+    /// Reads the configuration file (DB-less mode), logging every problem.
+    fn read_source(&self) -> Result<Config, ()> {
+        let Some(source) = &self.source else {
+            return Err(());
+        };
+        let before = digest(source);
+        let loaded = load(&self.loader, source);
+        *self
+            .loaded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = before;
+        loaded
+    }
+
+    /// Loads the configuration file for the first time (DB-less mode without the Admin API).
+    fn load_first(&self) -> Result<(), ()> {
+        let config = self.read_source()?;
+        let options = self
+            .options_for(&config)
+            .map_err(|e| tracing::error!(target: "mtls::serve", "{e}"))?;
+        let path = self.source_display();
+        let version = self
+            .handle
+            .reload(|v| Snapshot::compile(&config, v, &options))
+            .map_err(|e| log_error_lines(&path, &e))?;
+        self.metrics.reloaded(Ok(version));
+        log_loaded(&path, &config, version);
+        Ok(())
+    }
+
+    /// The configuration file's path, for log lines.
+    fn source_display(&self) -> String {
+        self.source
+            .as_ref()
+            .map_or_else(String::new, |s| s.path().display().to_string())
     }
 
     /// Reloads when the source changed since it was last loaded (a watched change).
     pub(crate) fn reload_if_changed(&self) -> bool {
-        let now = digest(&self.source);
+        let Some(source) = &self.source else {
+            return false;
+        };
+        let now = digest(source);
         let last = *self
             .loaded
             .lock()
@@ -253,34 +332,45 @@ impl Gateway {
         if now.is_some() && now == last {
             return false;
         }
-        tracing::info!(target: "mtls::serve", path = %self.source.path().display(), "the configuration changed: reloading");
+        tracing::info!(target: "mtls::serve", path = %source.path().display(), "the configuration changed: reloading");
         self.reload()
     }
 
-    /// Reloads the source: on any error every problem is logged and nothing changes.
+    /// Reloads the configuration file (on a blocking thread of the runtime): on any error
+    /// every problem is logged and nothing changes. With the Admin API, the reload goes
+    /// through it, so that it shows what is served.
     pub(crate) fn reload(&self) -> bool {
         let refused = || {
             tracing::error!(target: "mtls::serve", "reload refused: the running configuration keeps serving");
             self.metrics.reloaded(Err(()));
             false
         };
-        let before = digest(&self.source);
-        let Ok(config) = load(&self.loader, &self.source) else {
-            *self
-                .loaded
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = before;
+        let Ok(config) = self.read_source() else {
             return refused();
         };
-        *self
-            .loaded
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = before;
-        let mut options = self.options.clone();
-        options.crls = match crl_files::load(&self.crl_paths, &config) {
-            Ok(crls) => crls,
+        if let Some(admin) = self.admin.get() {
+            let replaced = tokio::runtime::Handle::try_current()
+                .map_err(|e| e.to_string())
+                .and_then(|rt| {
+                    rt.block_on(admin.replace_declarative(config))
+                        .map_err(|e| e.to_string())
+                });
+            return match replaced {
+                Ok(true) => true,
+                Ok(false) => {
+                    tracing::info!(target: "mtls::serve", "the configuration is unchanged");
+                    false
+                }
+                Err(e) => {
+                    log_error_lines(&self.source_display(), &e);
+                    refused()
+                }
+            };
+        }
+        let options = match self.options_for(&config) {
+            Ok(o) => o,
             Err(e) => {
-                tracing::error!(target: "mtls::serve", "--crl: {e}");
+                tracing::error!(target: "mtls::serve", "{e}");
                 return refused();
             }
         };
@@ -294,18 +384,33 @@ impl Gateway {
                 true
             }
             Err(e) => {
-                log_error_lines(&self.source.path().display().to_string(), &e);
+                log_error_lines(&self.source_display(), &e);
                 refused()
             }
         }
     }
 }
 
+/// Logs a loaded configuration's size.
+fn log_loaded(origin: &str, config: &Config, version: u64) {
+    tracing::info!(
+        target: "mtls::serve",
+        origin,
+        routes = config.routes().len(),
+        services = config.services().len(),
+        consumers = config.consumers().len(),
+        "configuration loaded (version {version})"
+    );
+}
+
 /// A started node: the gateway (for reloads) and the running listeners.
 pub(crate) struct Node {
     pub(crate) gateway: Arc<Gateway>,
     pub(crate) server: mtls_server::Running,
-    status: Option<tokio::sync::watch::Sender<bool>>,
+    /// Stops the status and Admin API listeners.
+    stop: tokio::sync::watch::Sender<bool>,
+    /// The Admin API's addresses.
+    pub(crate) admin_addrs: Vec<SocketAddr>,
     _watcher: Option<notify::RecommendedWatcher>,
 }
 
@@ -326,16 +431,25 @@ impl Node {
 
     /// Stops the listeners, letting open requests finish.
     pub(crate) async fn shutdown(self) {
-        if let Some(status) = self.status {
-            let _ = status.send(true);
-        }
+        let _ = self.stop.send(true);
         self.server.shutdown().await;
     }
 }
 
-/// Loads the configuration, binds the listeners and starts serving (within a tokio runtime).
+/// Loads the configuration (through the Admin API when it runs, or with a database),
+/// binds the listeners and starts serving (within a tokio runtime).
 pub(crate) async fn start(args: &Args, node: &NodeSettings) -> Result<Node, ()> {
     let gateway = Arc::new(Gateway::new(args, node)?);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let with_admin = !node.admin_listen.is_empty() || gateway.source.is_none();
+    let mut admin_addrs = Vec::new();
+    if with_admin {
+        let admin = admin::open(node, &gateway).await?;
+        admin_addrs = admin::listen(args, node, &admin, &stopped).await?;
+        let _ = gateway.admin.set(admin);
+    } else {
+        gateway.load_first()?;
+    }
     let mut options = ServerOptions::new(node.listen.clone());
     options.max_header_bytes = node.max_header_bytes;
     options.response_headers = node.response_headers;
@@ -347,39 +461,34 @@ pub(crate) async fn start(args: &Args, node: &NodeSettings) -> Result<Node, ()> 
     )
     .await
     .map_err(|e| tracing::error!(target: "mtls::serve", "{e}"))?;
-    let status = match node.status_listen {
-        None => None,
-        Some(addr) => {
-            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-                tracing::error!(target: "mtls::serve", "cannot listen on {addr} (status_listen): {e}");
-            })?;
-            let local = listener.local_addr().map_err(|e| {
-                tracing::error!(target: "mtls::serve", "status listener: {e}");
-            })?;
-            println!("status: http://{local}");
-            let (stop, stopped) = tokio::sync::watch::channel(false);
-            tokio::spawn(mtls_server::serve_status(
-                listener,
-                Arc::clone(&gateway.handle),
-                Arc::clone(&gateway.metrics),
-                stopped,
-            ));
-            Some(stop)
-        }
-    };
+    if let Some(addr) = node.status_listen {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+            tracing::error!(target: "mtls::serve", "cannot listen on {addr} (status_listen): {e}");
+        })?;
+        let local = listener.local_addr().map_err(|e| {
+            tracing::error!(target: "mtls::serve", "status listener: {e}");
+        })?;
+        println!("status: http://{local}");
+        tokio::spawn(mtls_server::serve_status(
+            listener,
+            Arc::clone(&gateway.handle),
+            Arc::clone(&gateway.metrics),
+            stopped.clone(),
+        ));
+    }
     let watch = (args.watch || gateway.is_manifests()) && !args.no_watch;
-    let watcher = if watch {
-        Some(
-            watch::start(gateway.source.path(), Arc::clone(&gateway))
+    let watcher = match (&gateway.source, watch) {
+        (Some(source), true) => Some(
+            watch::start(source.path(), Arc::clone(&gateway))
                 .map_err(|e| tracing::error!(target: "mtls::serve", "{e}"))?,
-        )
-    } else {
-        None
+        ),
+        _ => None,
     };
     let node = Node {
         gateway,
         server,
-        status,
+        stop,
+        admin_addrs,
         _watcher: watcher,
     };
     tracing::info!(target: "mtls::serve", "listening on {}", node.server.addrs().iter().map(|(l, a)| format!("{}://{a}", if l.tls { "https" } else { "http" })).collect::<Vec<_>>().join(", "));
@@ -432,11 +541,21 @@ pub(crate) async fn wait_for_signals(gateway: &Arc<Gateway>) -> Stop {
     };
     loop {
         tokio::select! {
-            _ = hup.recv() => {
-                tracing::info!(target: "mtls::serve", "SIGHUP: reloading the configuration");
-                let gateway = Arc::clone(gateway);
-                let _ = tokio::task::spawn_blocking(move || gateway.reload()).await;
-            }
+            _ = hup.recv() => match (&gateway.source, gateway.admin.get()) {
+                (None, Some(admin)) => {
+                    tracing::info!(target: "mtls::serve", "SIGHUP: applying the database's changes");
+                    match admin.refresh().await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::info!(target: "mtls::serve", "no change in the database"),
+                        Err(e) => tracing::error!(target: "mtls::serve", "the database's changes were not applied: {e}"),
+                    }
+                }
+                _ => {
+                    tracing::info!(target: "mtls::serve", "SIGHUP: reloading the configuration");
+                    let gateway = Arc::clone(gateway);
+                    let _ = tokio::task::spawn_blocking(move || gateway.reload()).await;
+                }
+            },
             _ = int.recv() => break,
             _ = term.recv() => break,
         }

@@ -4,10 +4,12 @@
 //! (`--print-settings`).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use mtls_cert::pki_types::{CertificateDer, PrivateKeyDer};
-use mtls_kong_conf::{Builder, Database, KongHeader, PemSource, Settings};
+use mtls_kong_conf::{Builder, Database, KongHeader, Origin, PemSource, Settings};
 use mtls_server::{Listen, ResponseHeaders};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
@@ -23,8 +25,12 @@ pub(crate) struct NodeSettings {
     pub(crate) listen: Vec<Listen>,
     /// `status_listen` (the first address).
     pub(crate) status_listen: Option<SocketAddr>,
-    /// `declarative_config` with `database = off`.
-    pub(crate) declarative_config: Option<std::path::PathBuf>,
+    /// Where the configuration comes from: a file (`database = off`) or a database.
+    pub(crate) storage: Storage,
+    /// `admin_listen`: the Admin API's listeners (empty: off).
+    pub(crate) admin_listen: Vec<Listen>,
+    /// `admin_ssl_cert` / `admin_ssl_cert_key` (the first pair), for the ssl entries.
+    pub(crate) admin_certificate: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
     /// `trusted_ips`.
     pub(crate) trusted_ips: mtls_header::TrustedIps,
     /// `client_ssl_cert` / `client_ssl_cert_key` when `client_ssl` is on.
@@ -39,6 +45,47 @@ pub(crate) struct NodeSettings {
     /// `log_level`, as a tracing filter.
     pub(crate) log_filter: &'static str,
 }
+
+/// Where the node's configuration comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Storage {
+    /// Kong's DB-less mode: a declarative file or Kubernetes manifests.
+    File(PathBuf),
+    /// A database URL (`sqlite://PATH`, `postgres://...`) and the statement timeout.
+    Database {
+        /// The URL (a PostgreSQL password in it is never logged: see [`Storage::display`]).
+        url: String,
+        /// `pg_timeout`.
+        timeout: Duration,
+    },
+}
+
+impl Storage {
+    /// The location, without a password.
+    pub(crate) fn display(&self) -> String {
+        match self {
+            Self::File(path) => path.display().to_string(),
+            Self::Database { url, .. } => redact(url),
+        }
+    }
+}
+
+/// `url` with the password of its user-info (if any) replaced by `***`.
+pub(crate) fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+/// The embedded database used when nothing else is configured.
+pub(crate) const DEFAULT_DATABASE: &str = "sqlite://./mtls.db";
 
 /// Reads the settings: defaults < `--kong-conf` < `KONG_*` < flags.
 pub(crate) fn read(args: &Args, env: &[(String, String)]) -> Result<NodeSettings, String> {
@@ -55,6 +102,30 @@ pub(crate) fn read(args: &Args, env: &[(String, String)]) -> Result<NodeSettings
                 "--config",
             )
             .flag("database", "off", "--config");
+    }
+    if let Some(url) = &args.database {
+        let database = if url.starts_with("postgres") {
+            "postgres"
+        } else {
+            "sqlite"
+        };
+        builder = builder.flag("database", database, "--database");
+    }
+    if let Some(admin) = &args.admin_listen {
+        builder = builder.flag("admin_listen", admin, "--admin-listen");
+    }
+    if let (Some(cert), Some(key)) = (&args.admin_tls_cert, &args.admin_tls_key) {
+        builder = builder
+            .flag(
+                "admin_ssl_cert",
+                cert.display().to_string(),
+                "--admin-tls-cert",
+            )
+            .flag(
+                "admin_ssl_cert_key",
+                key.display().to_string(),
+                "--admin-tls-key",
+            );
     }
     if args.listen.is_some() || args.http_listen.is_some() {
         let tls = args
@@ -95,10 +166,77 @@ pub(crate) fn read(args: &Args, env: &[(String, String)]) -> Result<NodeSettings
             .flag("ssl_cert_key", key.display().to_string(), "--ssl-cert-key");
     }
     let settings = builder.build().map_err(|e| e.to_string())?;
-    node_settings(settings)
+    node_settings(settings, args.database.as_deref())
 }
 
-fn node_settings(settings: Settings) -> Result<NodeSettings, String> {
+/// Where the configuration comes from: `--config` (DB-less), `--database URL`, kong.conf's
+/// `database` (`off` with `declarative_config`; `postgres` with the `pg_*` settings;
+/// `sqlite`), or, when none of them is set, `declarative_config` if given, else the embedded
+/// database at `./mtls.db`.
+fn storage(settings: &Settings, url: Option<&str>) -> Result<Storage, String> {
+    let timeout = Duration::from_millis(settings.postgres.timeout_ms.max(1));
+    if let Some(url) = url {
+        return Ok(Storage::Database {
+            url: url.to_owned(),
+            timeout,
+        });
+    }
+    let chosen = !matches!(settings.origin("database"), Some(Origin::Default) | None);
+    match settings.database {
+        Database::Off => settings
+            .declarative_config
+            .clone()
+            .map(Storage::File)
+            .ok_or_else(|| {
+                "database = off needs declarative_config (--config FILE, or \
+                 KONG_DECLARATIVE_CONFIG)"
+                    .to_owned()
+            }),
+        Database::Postgres if chosen => Ok(Storage::Database {
+            url: postgres_url(&settings.postgres),
+            timeout,
+        }),
+        Database::Sqlite => Ok(Storage::Database {
+            url: DEFAULT_DATABASE.to_owned(),
+            timeout,
+        }),
+        _ => Ok(match &settings.declarative_config {
+            Some(path) => Storage::File(path.clone()),
+            None => Storage::Database {
+                url: DEFAULT_DATABASE.to_owned(),
+                timeout,
+            },
+        }),
+    }
+}
+
+/// A `postgres://` URL from Kong's `pg_*` settings.
+fn postgres_url(pg: &mtls_kong_conf::Postgres) -> String {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let user = utf8_percent_encode(&pg.user, NON_ALPHANUMERIC);
+    let password = pg
+        .password
+        .as_deref()
+        .map(|p| format!(":{}", utf8_percent_encode(p, NON_ALPHANUMERIC)))
+        .unwrap_or_default();
+    let host = if pg.host.contains(':') {
+        format!("[{}]", pg.host)
+    } else {
+        pg.host.clone()
+    };
+    let sslmode = match (pg.ssl, pg.ssl_verify) {
+        (false, _) => "disable",
+        (true, false) => "require",
+        (true, true) => "verify-full",
+    };
+    format!(
+        "postgres://{user}{password}@{host}:{}/{}?sslmode={sslmode}",
+        pg.port,
+        utf8_percent_encode(&pg.database, NON_ALPHANUMERIC)
+    )
+}
+
+fn node_settings(settings: Settings, database_url: Option<&str>) -> Result<NodeSettings, String> {
     let mut listen = Vec::with_capacity(settings.proxy_listen.len());
     for l in &settings.proxy_listen {
         let addr = l
@@ -116,12 +254,37 @@ fn node_settings(settings: Settings) -> Result<NodeSettings, String> {
         ),
         None => None,
     };
-    let declarative_config = match settings.database {
-        Database::Off => Some(settings.declarative_config.clone().ok_or(
-            "database = off needs declarative_config (--config FILE, or KONG_DECLARATIVE_CONFIG)",
-        )?),
-        _ => settings.declarative_config.clone(),
+    let storage = storage(&settings, database_url)?;
+    let mut admin_listen = Vec::with_capacity(settings.admin_listen.len());
+    for l in &settings.admin_listen {
+        let addr = l
+            .socket_addr()
+            .ok_or_else(|| format!("admin_listen {l}: the address must be an IP address"))?;
+        admin_listen.push(Listen {
+            addr,
+            tls: l.is_tls(),
+        });
+    }
+    let admin_certificate = match (
+        settings.admin_ssl_cert.first(),
+        settings.admin_ssl_cert_key.first(),
+    ) {
+        (Some(cert), Some(key)) => Some((
+            chain(cert, "admin_ssl_cert")?,
+            private_key(key, "admin_ssl_cert_key")?,
+        )),
+        _ => None,
     };
+    for listen in &admin_listen {
+        let allowed = listen.addr.ip().is_loopback() || (listen.tls && admin_certificate.is_some());
+        if !allowed {
+            return Err(format!(
+                "admin_listen {}: the Admin API listens beyond loopback only over TLS with a \
+                 certificate of its own (an `ssl` entry and --admin-tls-cert / --admin-tls-key)",
+                listen.addr
+            ));
+        }
+    }
     let client_certificate = if settings.client_ssl {
         match (&settings.client_ssl_cert, &settings.client_ssl_cert_key) {
             (Some(cert), Some(key)) => {
@@ -157,7 +320,9 @@ fn node_settings(settings: Settings) -> Result<NodeSettings, String> {
         log_filter: settings.log_level.tracing_filter(),
         listen,
         status_listen,
-        declarative_config,
+        storage,
+        admin_listen,
+        admin_certificate,
         trusted_ips: settings.trusted_ips.clone(),
         client_certificate,
         server_certificate,

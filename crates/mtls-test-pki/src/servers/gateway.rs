@@ -18,6 +18,12 @@ pub struct Gateway {
     pub tls: SocketAddr,
     /// Its plain HTTP listener (from its `listening: http://` line).
     pub http: SocketAddr,
+    /// Its first Admin API listener (from its `admin: http(s)://` line), when one runs.
+    /// Without an `--admin-listen` or `KONG_ADMIN_LISTEN` of the caller's, the harness turns
+    /// the Admin API off (its default ports would clash between tests).
+    pub admin: Option<SocketAddr>,
+    /// Its status listener (from its `status: http://` line), when one runs.
+    pub status: Option<SocketAddr>,
     /// Where its stderr (the log) goes.
     pub stderr: PathBuf,
 }
@@ -54,7 +60,11 @@ impl Gateway {
             .as_nanos();
         let stderr = dir.path(&format!("serve-{nanos}.log"));
         let mut command = Command::new(binary.as_ref());
-        command.arg("serve").args(args).env("RUST_LOG", "info");
+        command
+            .arg("serve")
+            .args(args)
+            .env("RUST_LOG", "info")
+            .env("KONG_ADMIN_LISTEN", "off");
         for (k, v) in env {
             command.env(k, v);
         }
@@ -77,6 +87,8 @@ impl Gateway {
             child,
             tls: SocketAddr::from(([127, 0, 0, 1], 0)),
             http: SocketAddr::from(([127, 0, 0, 1], 0)),
+            admin: None,
+            status: None,
             stderr,
         };
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -89,9 +101,46 @@ impl Gateway {
                 gateway.tls = a.parse().unwrap();
             } else if let Some(a) = line.strip_prefix("listening: http://") {
                 gateway.http = a.parse().unwrap();
+            } else if let Some(a) = line.strip_prefix("status: http://") {
+                gateway.status = Some(a.parse().unwrap());
+            } else if let Some(a) = line
+                .strip_prefix("admin: http://")
+                .or_else(|| line.strip_prefix("admin: https://"))
+            {
+                gateway.admin.get_or_insert(a.parse().unwrap());
             }
         }
         gateway
+    }
+
+    /// Starts `BINARY serve --database URL` with its Admin API on an ephemeral loopback port
+    /// and the proxy on ephemeral ports, with `extra` args; waits as [`Gateway::spawn`].
+    pub fn start_database(
+        binary: impl AsRef<Path>,
+        dir: &TempDir,
+        url: &str,
+        extra: &[&str],
+    ) -> Self {
+        let mut args = vec![
+            "--database",
+            url,
+            "--admin-listen",
+            "127.0.0.1:0",
+            "--listen",
+            "127.0.0.1:0",
+            "--http-listen",
+            "127.0.0.1:0",
+        ];
+        args.extend_from_slice(extra);
+        let gateway = Self::spawn(binary, dir, &args, &[]);
+        assert!(gateway.admin.is_some(), "no Admin API:\n{}", gateway.log());
+        gateway
+    }
+
+    /// The Admin API's URL for `path` (plain HTTP).
+    pub fn admin_url(&self, path: &str) -> String {
+        let admin = self.admin.expect("the Admin API runs");
+        format!("http://{admin}{path}")
     }
 
     /// What the gateway logged so far.
