@@ -146,3 +146,42 @@ async fn http1_with_sni_other_than_host_gets_421() {
     assert_eq!(r.status, 401, "{}\n{}", r.body, r.verbose);
     gw.running.shutdown().await;
 }
+
+/// A reload that makes a host need a certificate: an open connection whose handshake did not
+/// ask for one gets 421 for it (the route is found on this connection, and needs what the
+/// handshake did not ask); a new connection is asked and served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_reload_old_handshakes_get_421() {
+    let pki = Pki::new();
+    let other_ca = Node::root("Other Root");
+    let upstream = Upstream::start(None);
+    let before = three_hosts(&pki, &other_ca, &upstream);
+    let gw = Gateway::start(&before, &pki.server).await;
+    let tls = tls_connect(gw.tls, "open.test", Some(&pki.alice), &[b"h2"]).await;
+    let mut old = h2_client(tls).await;
+    assert_eq!(h2_get(&mut old, "https", "open.test", "/x").await.0, 200);
+
+    // open.test now needs alice's CA (mtls-auth on its route, no snis: every handshake asks).
+    let after = before.replace(
+        "      - name: open\n        hosts: [open.test]\n",
+        &format!(
+            "      - name: open\n        hosts: [open.test]\n        plugins:\n          - name: mtls-auth\n            config:\n              ca_certificates: [{CA_ID}]\n"
+        ),
+    );
+    assert_ne!(before, after);
+    gw.handle
+        .reload(|v| Ok::<_, std::convert::Infallible>(compile(&after, &pki.server, v)))
+        .unwrap();
+    let (status, body) = h2_get(&mut old, "https", "open.test", "/x").await;
+    assert_eq!(status, 421, "{body}");
+
+    let tls = tls_connect(gw.tls, "open.test", Some(&pki.alice), &[b"h2"]).await;
+    let mut new = h2_client(tls).await;
+    let (status, body) = h2_get(&mut new, "https", "open.test", "/x").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        upstream_header(&body, "x-consumer-username").as_deref(),
+        Some("alice")
+    );
+    gw.running.shutdown().await;
+}

@@ -87,15 +87,22 @@ pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
-/// Compiles `yaml` with `server` as the gateway's certificate, ALPN `h2, http/1.1`.
-pub fn snapshot(yaml: &str, server: &Node) -> SnapshotHandle {
+/// Compiles `yaml` as version `version`, with `server` as the gateway's certificate, ALPN
+/// `h2, http/1.1`.
+pub fn compile(yaml: &str, server: &Node, version: u64) -> Snapshot {
     let (config, warnings) = mtls_kong_config::load_str(yaml).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
     let mut options = CompileOptions::new(provider());
     options.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     options.default_server_certificate =
         Some(ServerCertificates::load_key(server.chain(), server.key_der(), &provider()).unwrap());
-    SnapshotHandle::try_new(|v| Snapshot::compile(&config, v, &options)).unwrap()
+    Snapshot::compile(&config, version, &options).unwrap()
+}
+
+/// A handle holding [`compile`]'s snapshot.
+pub fn snapshot(yaml: &str, server: &Node) -> SnapshotHandle {
+    SnapshotHandle::try_new(|v| Ok::<_, std::convert::Infallible>(compile(yaml, server, v)))
+        .unwrap()
 }
 
 impl Gateway {
