@@ -1,18 +1,23 @@
 //! Serving an existing tower service (an axum `Router`, a hyper service) behind the gateway's
 //! TLS: the accept loop chooses the `ServerConfig` per ClientHello as `mtls serve` does and
 //! inserts a [`ConnectionInfo`] into every request, which [`mtls_gateway::MtlsLayer`] reads.
+//! HTTP/2 when ALPN chose `h2` (offer it with `CompileOptions::alpn_protocols`), bounded as
+//! [`crate::Http2Options::default`]; HTTP/1.1 otherwise, with upgrades, and a header section
+//! within [`crate::ServerOptions::new`]'s `header_read_timeout`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use mtls_gateway::{ConnectionInfo, SnapshotHandle, TlsInfo};
 use tokio::net::TcpListener;
 use tokio_rustls::LazyConfigAcceptor;
+
+use crate::http2::Protocols;
+use crate::{Http2Options, ServerOptions};
 
 /// How long a client has for its ClientHello and the whole handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -83,10 +88,14 @@ where
                     req
                 });
             let service = TowerToHyperService::new(tower::Layer::layer(&with_info, service));
-            if let Err(e) = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .serve_connection(TokioIo::new(stream), service)
-                .with_upgrades()
+            // HTTP/2 when ALPN chose it (the snapshot's `alpn_protocols`), with the server's
+            // default bounds; HTTP/1.1 otherwise.
+            let alpn = stream.get_ref().1.alpn_protocol();
+            let protocols = Protocols::choose(true, alpn, &Http2Options::default());
+            let options = ServerOptions::new(Vec::new());
+            let header_timeout = Some(options.header_read_timeout);
+            if let Err(e) = crate::http2::builder(protocols, &options, header_timeout)
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
                 .await
             {
                 tracing::debug!(target: "mtls::embed", %peer, "connection: {e}");

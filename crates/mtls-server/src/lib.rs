@@ -9,6 +9,10 @@
 //!   ([`mtls_gateway::HandshakeConfigs::select`]): a CertificateRequest only on the server
 //!   names whose routes need one; what the handshake asked is kept for the 421 rule.
 //! - Plain listeners (mtls-auth routes answer 401 there, header-cert-auth works).
+//! - HTTP/2 by ALPN on TLS, with prior knowledge on plain listeners, bounded
+//!   ([`Http2Options`]: streams, header list, windows, rapid-reset limits); gRPC services over
+//!   HTTP/2 with trailers; WebSocket upgrades joined into a tunnel after the plan's decision
+//!   (docs/HTTP2.md).
 //! - Each request: [`mtls_gateway::drive`] (revocation fetched when needed), then the answer or
 //!   the proxied exchange, with the service's connect / read / write timeouts and retries on
 //!   connection failures, keep-alive connections pooled per upstream.
@@ -22,15 +26,20 @@
 mod access_log;
 mod body;
 pub mod embed;
+mod grpc;
+mod http2;
+mod idle;
 mod listener;
 mod metrics;
 mod respond;
 mod service;
 mod status;
 pub mod tls_files;
+mod tunnel;
 mod upstream;
 
 pub use access_log::AccessLog;
+pub use http2::Http2Options;
 pub use metrics::Metrics;
 pub use status::{serve_status, status_body};
 
@@ -80,9 +89,13 @@ pub struct ServerOptions {
     pub listen: Vec<Listen>,
     /// How long a client has for its ClientHello and the whole TLS handshake (default 10 s).
     pub handshake_timeout: Duration,
-    /// How long a client has to send a request's header section (default 60 s, Kong's
-    /// `client_header_timeout`).
+    /// How long a client has to send a request's header section, from its first byte (or
+    /// from the connection's start) (default 60 s, Kong's `client_header_timeout`).
     pub header_read_timeout: Duration,
+    /// How long a connection with no request in flight is kept open for the next one
+    /// (default 60 s, Kong's `keepalive_timeout`); HTTP/2 connections are then closed with
+    /// a GOAWAY.
+    pub keepalive_timeout: Duration,
     /// The largest header section read from a client (default 64 KiB; hyper answers 431
     /// beyond it).
     pub max_header_bytes: usize,
@@ -92,6 +105,9 @@ pub struct ServerOptions {
     pub shutdown_grace: Duration,
     /// Kong's response headers (default: all of them).
     pub response_headers: ResponseHeaders,
+    /// HTTP/2 (by ALPN on TLS listeners, with prior knowledge on plain ones): its settings
+    /// and abuse limits.
+    pub http2: Http2Options,
 }
 
 impl ServerOptions {
@@ -101,10 +117,12 @@ impl ServerOptions {
             listen,
             handshake_timeout: Duration::from_secs(10),
             header_read_timeout: Duration::from_secs(60),
+            keepalive_timeout: Duration::from_secs(60),
             max_header_bytes: 64 * 1024,
             max_headers: 100,
             shutdown_grace: Duration::from_secs(10),
             response_headers: ResponseHeaders::default(),
+            http2: Http2Options::default(),
         }
     }
 }
@@ -129,6 +147,7 @@ pub(crate) struct State {
     pub(crate) handle: Arc<SnapshotHandle>,
     pub(crate) options: ServerOptions,
     pub(crate) pool: Arc<upstream::Pool>,
+    pub(crate) h2: upstream::Http2Connections,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) access_log: AccessLog,
 }
@@ -215,6 +234,7 @@ pub async fn start(
         handle,
         options,
         pool: Arc::default(),
+        h2: upstream::Http2Connections::default(),
         metrics: Arc::clone(&metrics),
         access_log,
     });

@@ -1,17 +1,19 @@
 //! The accept loops: TLS (the `ServerConfig` chosen per ClientHello) and plain HTTP.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use mtls_gateway::TlsInfo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::LazyConfigAcceptor;
 
+use crate::http2::{self, Protocols};
+use crate::idle::{Activity, Expired, Tracked, Watched};
 use crate::service::{self, Conn};
 use crate::{Listen, State};
 
@@ -79,7 +81,15 @@ async fn serve_connection(
             tls: None,
             tls_version: None,
         };
-        serve_http(TokioIo::new(tcp), conn, Arc::clone(state), shutdown).await;
+        let protocols = Protocols::choose(false, None, &state.options.http2);
+        serve_http(
+            TokioIo::new(tcp),
+            conn,
+            protocols,
+            Arc::clone(state),
+            shutdown,
+        )
+        .await;
         return;
     }
     // One deadline across the ClientHello read and the handshake.
@@ -125,12 +135,21 @@ async fn serve_connection(
         }),
         tls_version,
     };
-    serve_http(TokioIo::new(stream), conn, Arc::clone(state), shutdown).await;
+    let protocols = Protocols::choose(true, session.alpn_protocol(), &state.options.http2);
+    serve_http(
+        TokioIo::new(stream),
+        conn,
+        protocols,
+        Arc::clone(state),
+        shutdown,
+    )
+    .await;
 }
 
 async fn serve_http<S>(
     io: TokioIo<S>,
     conn: Conn,
+    protocols: Protocols,
     state: Arc<State>,
     mut shutdown: watch::Receiver<bool>,
 ) where
@@ -139,21 +158,38 @@ async fn serve_http<S>(
     let conn = Arc::new(conn);
     let peer = conn.peer;
     let options = &state.options;
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(options.header_read_timeout)
-        .max_buf_size(options.max_header_bytes)
-        .max_headers(options.max_headers)
-        .keep_alive(true);
+    let builder = http2::builder(protocols, options, None);
+    let activity = Activity::new();
+    let io = TokioIo::new(Watched::new(io.into_inner(), Arc::clone(&activity)));
     let service_state = Arc::clone(&state);
-    let service =
-        service_fn(move |req| service::handle(Arc::clone(&service_state), Arc::clone(&conn), req));
-    let connection = builder.serve_connection(io, service);
+    let requests = Arc::clone(&activity);
+    let service = service_fn(move |req| {
+        let in_flight = requests.request_started();
+        let answer = service::handle(Arc::clone(&service_state), Arc::clone(&conn), req);
+        async move {
+            let response = answer.await?;
+            Ok::<_, Infallible>(response.map(|b| Tracked::new(b, in_flight)))
+        }
+    });
+    // With upgrades: a WebSocket upgrade is proxied once the upstream agreed (101).
+    let connection = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(connection);
+    let expired = activity.expired(
+        options.header_read_timeout,
+        options.keepalive_timeout,
+        protocols != Protocols::Http2,
+    );
     let result = tokio::select! {
         r = connection.as_mut() => r,
         _ = shutdown.changed() => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+        why = expired => {
+            tracing::debug!(target: "mtls::serve", %peer, "connection closed: {why:?} timeout");
+            if why == Expired::HeaderRead {
+                return;
+            }
             connection.as_mut().graceful_shutdown();
             connection.await
         }

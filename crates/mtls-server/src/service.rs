@@ -161,39 +161,85 @@ async fn proxy(
     outcome: &mut Outcome,
 ) -> Response<Body> {
     let headers = state.options.response_headers;
+    let grpc = req
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|v| mtls_gateway::is_grpc_content_type(v.as_bytes()));
+    let message = |status, text: &str, headers| own_answer(status, text, headers, grpc);
+    let mut req = req;
+    let client_upgrade = plan.upgrade.then(|| hyper::upgrade::on(&mut req));
     let (mut parts, body) = req.into_parts();
     plan.apply(&mut parts.headers);
     if let Some(id) = request_id {
         parts.headers.insert(X_KONG_REQUEST_ID, id.clone());
         parts.headers.insert(KONG_REQUEST_ID, id.clone());
     }
-    parts.uri = match Uri::try_from(plan.path_and_query.as_str()) {
+    let target = if plan.upstream.protocol().is_http2() {
+        http2_request(&mut parts, &plan, grpc).map_err(|e| e.to_string())
+    } else {
+        parts.version = http::Version::HTTP_11;
+        Uri::try_from(plan.path_and_query.as_str()).map_err(|e| e.to_string())
+    };
+    parts.uri = match target {
         Ok(u) => u,
         Err(e) => {
             tracing::debug!(target: "mtls::serve", route = &*plan.route.label, "upstream path {:?}: {e}", plan.path_and_query);
             return message(StatusCode::BAD_REQUEST, "Bad request", headers);
         }
     };
-    parts.version = http::Version::HTTP_11;
+    // The client's gRPC deadline, from when the request came.
+    let deadline = parts
+        .headers
+        .get(crate::grpc::GRPC_TIMEOUT)
+        .filter(|_| grpc)
+        .and_then(crate::grpc::parse_timeout)
+        .map(|t| tokio::time::Instant::from_std(started) + t);
     let (body, body_state) = ClientBody::new(body, started);
     let upstream_req = Request::from_parts(parts, body);
     let sent_at = Instant::now();
-    let result = upstream::send(
+    let send = upstream::send(
         &state.pool,
+        &state.h2,
         &plan.upstream,
         upstream_req,
         &body_state,
         started,
-    )
-    .await;
+    );
+    let result = match deadline {
+        None => send.await,
+        Some(at) => match tokio::time::timeout_at(at, send).await {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::info!(target: "mtls::serve", route = &*plan.route.label, "the client's grpc-timeout passed before the upstream answered");
+                return grpc_deadline_exceeded(headers);
+            }
+        },
+    };
     let upstream_latency = sent_at.elapsed();
     match result {
         Ok(response) => {
             state.metrics.upstream_latency(upstream_latency);
             outcome.upstream_status = Some(response.status().as_u16());
             let read_timeout = plan.upstream.timeouts().read;
+            let mut response = response;
+            let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
+            if let (true, Some(client)) = (switching, client_upgrade) {
+                let upstream = hyper::upgrade::on(&mut response);
+                crate::tunnel::spawn(
+                    client,
+                    upstream,
+                    read_timeout,
+                    Arc::clone(&plan.route.label),
+                );
+            }
             let (mut parts, body) = response.into_parts();
             strip_response(&mut parts.headers);
+            if switching {
+                parts.headers.insert(
+                    http::header::CONNECTION,
+                    HeaderValue::from_static("upgrade"),
+                );
+            }
             if headers.server_tokens {
                 parts.headers.insert(http::header::VIA, VIA);
             }
@@ -210,7 +256,13 @@ async fn proxy(
             if let Some(id) = request_id {
                 parts.headers.insert(X_KONG_REQUEST_ID, id.clone());
             }
-            Response::from_parts(parts, IdleTimeout::new(body, read_timeout).boxed())
+            let body = IdleTimeout::new(body, read_timeout);
+            match deadline {
+                Some(at) => {
+                    Response::from_parts(parts, crate::grpc::Deadline::new(body, at).boxed())
+                }
+                None => Response::from_parts(parts, body.boxed()),
+            }
         }
         Err(UpstreamError::ClientBody) => {
             tracing::info!(target: "mtls::serve", route = &*plan.route.label, "400: the client's request body is malformed or broke off (the client's fault, not the upstream's)");
@@ -233,4 +285,77 @@ async fn proxy(
             )
         }
     }
+}
+
+/// The request as an HTTP/2 upstream takes it: the target in absolute form (its authority
+/// the planned Host, which HTTP/2 carries as `:authority`), and `TE: trailers` for gRPC (the
+/// one `TE` HTTP/2 allows; gRPC servers require it).
+fn http2_request(
+    parts: &mut http::request::Parts,
+    plan: &UpstreamPlan,
+    grpc: bool,
+) -> Result<Uri, http::Error> {
+    parts.version = http::Version::HTTP_2;
+    let scheme = if plan.upstream.protocol().is_tls() {
+        http::uri::Scheme::HTTPS
+    } else {
+        http::uri::Scheme::HTTP
+    };
+    let authority = match parts.headers.remove(http::header::HOST) {
+        Some(host) => http::uri::Authority::try_from(host.as_bytes())?,
+        None => http::uri::Authority::try_from(plan.host.as_bytes())?,
+    };
+    if grpc {
+        parts
+            .headers
+            .insert(http::header::TE, HeaderValue::from_static("trailers"));
+    }
+    Uri::builder()
+        .scheme(scheme)
+        .authority(authority)
+        .path_and_query(plan.path_and_query.as_str())
+        .build()
+}
+
+/// The gateway's own answer for a proxied request (400, 502, 504): Kong's JSON, or for a
+/// gRPC request a gRPC status (502 and 504 are `UNAVAILABLE`).
+fn own_answer(
+    status: StatusCode,
+    text: &str,
+    headers: crate::ResponseHeaders,
+    grpc: bool,
+) -> Response<Body> {
+    if !grpc {
+        return message(status, text, headers);
+    }
+    let respond = mtls_gateway::Respond {
+        status,
+        headers: vec![(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        )],
+        body: serde_json::json!({ "message": text }).to_string(),
+        refused_by: None,
+        reason: String::new(),
+        route: None,
+    };
+    gateway_answer(respond.into_grpc(), headers, None)
+}
+
+/// A Trailers-Only `DEADLINE_EXCEEDED` (the client's `grpc-timeout` passed).
+fn grpc_deadline_exceeded(headers: crate::ResponseHeaders) -> Response<Body> {
+    let mut fields = vec![(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/grpc"),
+    )];
+    fields.extend(crate::grpc::deadline_exceeded());
+    let respond = mtls_gateway::Respond {
+        status: StatusCode::OK,
+        headers: fields,
+        body: String::new(),
+        refused_by: None,
+        reason: String::new(),
+        route: None,
+    };
+    gateway_answer(respond, headers, None)
 }

@@ -239,7 +239,7 @@ impl Gateway {
         }
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let mut options = CompileOptions::new(Arc::clone(&provider));
-        options.alpn_protocols = vec![b"http/1.1".to_vec()];
+        options.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         options.default_server_certificate =
             Some(settings::server_key(node, &provider).map_err(|e| fail(&e))?);
         options.default_client_certificate = node.client_certificate.clone();

@@ -188,9 +188,13 @@ fn upstream(
             verify_depth: service.tls_verify_depth,
             trust,
         };
-        let client = tls
+        let mut client = tls
             .client_config(Arc::clone(&options.provider))
             .map_err(|e| fail(e.to_string()))?;
+        // gRPC over TLS is HTTP/2, chosen by ALPN (HTTP/1.1 services offer none, as before).
+        if protocol.is_http2() {
+            Arc::make_mut(&mut client).alpn_protocols = vec![b"h2".to_vec()];
+        }
         let name = ServerName::try_from(service.host.clone())
             .map_err(|e| fail(format!("host {:?} as a TLS server name: {e}", service.host)))?;
         (Some(client), Some(name))

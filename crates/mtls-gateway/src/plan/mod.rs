@@ -20,6 +20,7 @@
 
 mod forwarded;
 pub(crate) mod head;
+mod misdirected;
 mod respond;
 
 pub use respond::Respond;
@@ -263,6 +264,9 @@ impl Snapshot {
         let hit = match self.router.route(&info) {
             Outcome::Matched(hit) => hit,
             Outcome::NotFound => {
+                if let Some(respond) = self.misdirected_elsewhere(conn, &info) {
+                    return Plan::Respond(respond);
+                }
                 return Plan::Respond(Respond::json(
                     404,
                     NO_ROUTE_BODY.to_owned(),
@@ -434,8 +438,13 @@ impl Snapshot {
             prefix: prefix.as_deref(),
         }
         .headers(ctx.req.headers, &mut set, &mut remove);
-        let host = match ctx.req.headers.get(header::HOST) {
-            Some(original) if route.preserve_host => original.clone(),
+        // HTTP/2 requests carry the host as `:authority`, without a Host field.
+        let original = ctx.req.headers.get(header::HOST).cloned().or_else(|| {
+            let authority = ctx.req.uri.authority()?;
+            HeaderValue::from_str(authority.as_str()).ok()
+        });
+        let host = match original {
+            Some(original) if route.preserve_host => original,
             _ => upstream.host_header().clone(),
         };
         UpstreamPlan {

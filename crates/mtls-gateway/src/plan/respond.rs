@@ -49,8 +49,9 @@ impl Respond {
     }
 
     /// The same answer as a gRPC client expects it: 200, `grpc-status` and `grpc-message`
-    /// (from the JSON message), no body (a Trailers-Only response).
-    pub(crate) fn into_grpc(self) -> Self {
+    /// (from the JSON message), no body (a Trailers-Only response). The plan gives its own
+    /// answers in this form to gRPC requests; executors use it for theirs (502, 504).
+    pub fn into_grpc(self) -> Self {
         let code = grpc_status(self.status.as_u16());
         let message = serde_json::from_str::<serde_json::Value>(&self.body)
             .ok()

@@ -3,10 +3,13 @@
 //! service's timeouts and its `retries` on connection failures. A request is retried only
 //! when none of it was sent.
 
+mod http2;
 mod pool;
 
+pub(crate) use http2::Http2Connections;
 pub(crate) use pool::{Pool as GenericPool, PooledBody, Sender, UpstreamKey};
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -45,36 +48,33 @@ pub(crate) enum UpstreamError {
     Unsupported(String),
 }
 
-/// Sends `req` to `upstream`.
+/// Sends `req` to `upstream`: over HTTP/2 for `grpc`/`grpcs` services (one multiplexed
+/// connection per upstream), else over a pooled HTTP/1.1 connection.
 pub(crate) async fn send(
     pool: &Arc<Pool>,
+    h2: &Http2Connections,
     upstream: &Arc<Upstream>,
     req: Request<ClientBody>,
     body_state: &ClientBodyState,
     start: Instant,
 ) -> Result<Response<PooledBody<ClientBody>>, UpstreamError> {
     if upstream.protocol().is_http2() {
-        return Err(UpstreamError::Unsupported(format!(
-            "service {} speaks gRPC (HTTP/2), not proxied by this build",
-            upstream.label()
-        )));
+        return h2.send(upstream, req, body_state, start).await;
     }
     let key = UpstreamKey(Arc::clone(upstream));
     let mut req = req;
     if let Some(mut sender) = pool.take(&key).await {
-        let sent = exchange(&mut sender, req, body_state, start, upstream).await;
+        let sent = exchange(sender.try_send_request(req), body_state, start, upstream).await;
         match sent {
-            Ok(response) => {
-                return Ok(response.map(|b| PooledBody::new(b, Arc::clone(pool), key, sender)));
-            }
+            Ok(response) => return Ok(pooled(response, pool, key, sender)),
             // The idle connection closed before the request went out: a new one.
             Err(Exchange::Unsent(unsent)) => req = *unsent,
             Err(Exchange::Failed(e)) => return Err(e),
         }
     }
     let mut sender = connect_with_retries(upstream).await?;
-    match exchange(&mut sender, req, body_state, start, upstream).await {
-        Ok(response) => Ok(response.map(|b| PooledBody::new(b, Arc::clone(pool), key, sender))),
+    match exchange(sender.try_send_request(req), body_state, start, upstream).await {
+        Ok(response) => Ok(pooled(response, pool, key, sender)),
         Err(Exchange::Unsent(_)) => Err(UpstreamError::Connect(format!(
             "the new connection to {}:{} closed before the request was sent",
             upstream.host(),
@@ -84,23 +84,41 @@ pub(crate) async fn send(
     }
 }
 
+/// The response, its connection going back to the pool at the end of its body; a 101
+/// (WebSocket) hands the connection to the tunnel, never to the pool.
+fn pooled(
+    response: Response<hyper::body::Incoming>,
+    pool: &Arc<Pool>,
+    key: UpstreamKey,
+    sender: Sender<ClientBody>,
+) -> Response<PooledBody<ClientBody>> {
+    if response.status() == http::StatusCode::SWITCHING_PROTOCOLS {
+        return response.map(PooledBody::unpooled);
+    }
+    response.map(|b| PooledBody::new(b, Arc::clone(pool), key, sender))
+}
+
 enum Exchange {
     /// Nothing was sent: the request can go on another connection.
     Unsent(Box<Request<ClientBody>>),
     Failed(UpstreamError),
 }
 
-/// One request on one connection: the body may stall at most `write_timeout` at a time, and
-/// the response head must come within `read_timeout` once the body is sent.
+/// One request on one connection (`send`: HTTP/1.1's or HTTP/2's `try_send_request`): the
+/// body may stall at most `write_timeout` at a time, and the response head must come within
+/// `read_timeout` once the body is sent.
 async fn exchange(
-    sender: &mut Sender<ClientBody>,
-    req: Request<ClientBody>,
+    send: impl Future<
+        Output = Result<
+            Response<hyper::body::Incoming>,
+            hyper::client::conn::TrySendError<Request<ClientBody>>,
+        >,
+    >,
     body_state: &ClientBodyState,
     start: Instant,
     upstream: &Upstream,
 ) -> Result<Response<hyper::body::Incoming>, Exchange> {
     let timeouts = upstream.timeouts();
-    let send = sender.try_send_request(req);
     let stalled = write_stall(body_state, start, timeouts.write);
     let head_late = read_deadline(body_state, timeouts.read);
     let response = tokio::select! {
@@ -145,8 +163,17 @@ async fn connect_with_retries(upstream: &Upstream) -> Result<Sender<ClientBody>,
     Err(last.unwrap_or_else(|| UpstreamError::Connect("no connection attempt".into())))
 }
 
-/// A new connection (TCP, then TLS for TLS upstreams), ready for requests.
+/// A connection's byte stream: TCP, or TLS over TCP.
+pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
+/// A new HTTP/1.1 connection, ready for requests.
 async fn connect(upstream: &Upstream) -> Result<Sender<ClientBody>, UpstreamError> {
+    handshake(connect_stream(upstream).await?).await
+}
+
+/// A new connection (TCP, then TLS for TLS upstreams), with the service's connect timeout.
+async fn connect_stream(upstream: &Upstream) -> Result<Box<dyn Stream>, UpstreamError> {
     let timeouts = upstream.timeouts();
     let timed_out = || UpstreamError::Timeout {
         phase: "connecting",
@@ -170,13 +197,16 @@ async fn connect(upstream: &Upstream) -> Result<Sender<ClientBody>, UpstreamErro
     })?;
     let _ = tcp.set_nodelay(true);
     let (Some(config), Some(name)) = (upstream.tls(), upstream.server_name()) else {
-        if upstream.protocol() != UpstreamProtocol::Http {
+        if !matches!(
+            upstream.protocol(),
+            UpstreamProtocol::Http | UpstreamProtocol::Grpc
+        ) {
             return Err(UpstreamError::Unsupported(format!(
                 "service {}'s protocol is not proxied",
                 upstream.label()
             )));
         }
-        return handshake(tcp).await;
+        return Ok(Box::new(tcp));
     };
     let tls = tokio::time::timeout_at(
         deadline,
@@ -185,7 +215,7 @@ async fn connect(upstream: &Upstream) -> Result<Sender<ClientBody>, UpstreamErro
     .await
     .map_err(|_| timed_out())?
     .map_err(|e| UpstreamError::Connect(describe_tls_error(&e, upstream)))?;
-    handshake(tls).await
+    Ok(Box::new(tls))
 }
 
 async fn handshake<S>(io: S) -> Result<Sender<ClientBody>, UpstreamError>
@@ -196,7 +226,8 @@ where
         .await
         .map_err(|e| UpstreamError::Connect(format!("HTTP handshake: {e}")))?;
     tokio::spawn(async move {
-        if let Err(e) = connection.await {
+        // With upgrades: a 101 answer hands the connection over to the WebSocket tunnel.
+        if let Err(e) = connection.with_upgrades().await {
             tracing::debug!(target: "mtls::serve", "upstream connection: {e}");
         }
     });

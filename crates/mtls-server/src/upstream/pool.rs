@@ -162,6 +162,11 @@ impl<B> PooledBody<B> {
 }
 
 impl<B> PooledBody<B> {
+    /// A body whose connection is not pooled here (HTTP/2: the connection is shared).
+    pub(crate) fn unpooled(inner: Incoming) -> Self {
+        Self { inner, back: None }
+    }
+
     fn give_back(&mut self) {
         if let Some((pool, key, sender)) = self.back.take() {
             pool.put(key, sender);
