@@ -37,6 +37,7 @@ mod status;
 pub mod tls_files;
 mod tunnel;
 mod upstream;
+mod ws_frames;
 
 pub use access_log::AccessLog;
 pub use http2::Http2Options;
@@ -108,6 +109,10 @@ pub struct ServerOptions {
     /// HTTP/2 (by ALPN on TLS listeners, with prior knowledge on plain ones): its settings
     /// and abuse limits.
     pub http2: Http2Options,
+    /// The largest WebSocket frame or message (its fragments together) a client may send
+    /// through a tunnel (default 16 MiB); a larger one closes the tunnel, logged under
+    /// `[websocket]`. Control frames follow RFC 6455 (at most 125 bytes, never fragmented).
+    pub websocket_max_message: u64,
 }
 
 impl ServerOptions {
@@ -123,6 +128,7 @@ impl ServerOptions {
             shutdown_grace: Duration::from_secs(10),
             response_headers: ResponseHeaders::default(),
             http2: Http2Options::default(),
+            websocket_max_message: 16 << 20,
         }
     }
 }

@@ -229,6 +229,7 @@ async fn proxy(
                     client,
                     upstream,
                     read_timeout,
+                    state.options.websocket_max_message,
                     Arc::clone(&plan.route.label),
                 );
             }

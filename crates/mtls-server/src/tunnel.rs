@@ -1,8 +1,9 @@
 //! WebSocket (and any HTTP/1.1 Upgrade the plan let through): once the upstream answered
 //! 101, the client's connection and the upstream's are joined byte for byte, until either
 //! side closes or nothing moved either way for the idle limit (the service's `read_timeout`,
-//! as nginx's `proxy_read_timeout` does for Kong). Frames are not parsed: their sizes are the
-//! endpoints' to bound.
+//! as nginx's `proxy_read_timeout` does for Kong). The client's frame headers are followed
+//! ([`crate::ws_frames`]): a frame or message over the size limit ends the tunnel, logged
+//! under `[websocket]`. Payloads are passed through untouched.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -14,8 +15,16 @@ use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use crate::ws_frames::{FrameError, FrameLimit};
+
 /// Joins the two upgraded connections on a task of its own.
-pub(crate) fn spawn(client: OnUpgrade, upstream: OnUpgrade, idle: Duration, route: Arc<str>) {
+pub(crate) fn spawn(
+    client: OnUpgrade,
+    upstream: OnUpgrade,
+    idle: Duration,
+    max_message: u64,
+    route: Arc<str>,
+) {
     tokio::spawn(async move {
         let (client, upstream) = match tokio::try_join!(client, upstream) {
             Ok(both) => both,
@@ -27,10 +36,14 @@ pub(crate) fn spawn(client: OnUpgrade, upstream: OnUpgrade, idle: Duration, rout
         let start = Instant::now();
         let last = Arc::new(AtomicU64::new(0));
         let mut client = Active::new(TokioIo::new(client), start, Arc::clone(&last));
+        client.frames = Some(FrameLimit::new(max_message));
         let mut upstream = Active::new(TokioIo::new(upstream), start, Arc::clone(&last));
         tokio::select! {
             r = tokio::io::copy_bidirectional(&mut client, &mut upstream) => match r {
                 Ok((up, down)) => tracing::debug!(target: "mtls::serve", route = &*route, up, down, "tunnel closed"),
+                Err(e) if e.get_ref().is_some_and(|inner| inner.is::<FrameError>()) => {
+                    tracing::info!(target: "websocket", route = &*route, "[websocket] tunnel closed: {e}");
+                }
                 Err(e) => tracing::debug!(target: "mtls::serve", route = &*route, "tunnel: {e}"),
             },
             () = idle_for(start, &last, idle) => {
@@ -51,16 +64,23 @@ async fn idle_for(start: Instant, last: &AtomicU64, limit: Duration) {
     }
 }
 
-/// A stream that records when it last read anything.
+/// A stream that records when it last read anything, and (the client's side) follows the
+/// WebSocket frames read from it.
 struct Active<T> {
     inner: T,
     start: Instant,
     last: Arc<AtomicU64>,
+    frames: Option<FrameLimit>,
 }
 
 impl<T> Active<T> {
     fn new(inner: T, start: Instant, last: Arc<AtomicU64>) -> Self {
-        Self { inner, start, last }
+        Self {
+            inner,
+            start,
+            last,
+            frames: None,
+        }
     }
 }
 
@@ -76,6 +96,11 @@ impl<T: AsyncRead + Unpin> AsyncRead for Active<T> {
         if buf.filled().len() > before {
             let ms = u64::try_from(this.start.elapsed().as_millis()).unwrap_or(u64::MAX);
             this.last.store(ms, Ordering::Relaxed);
+            if let Some(frames) = &mut this.frames
+                && let Err(e) = frames.feed(&buf.filled()[before..])
+            {
+                return Poll::Ready(Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)));
+            }
         }
         polled
     }

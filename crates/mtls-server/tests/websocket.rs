@@ -120,3 +120,31 @@ async fn idle_websocket_tunnel_is_closed() {
     }
     gw.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_over_the_size_limit_closes_the_tunnel() {
+    let pki = Pki::new();
+    let upstream = ws_upstream().await;
+    let yaml = config(&pki, &format!("http://{upstream}"), "[http, https]");
+    let gw = Gateway::start_with(&yaml, &pki.server, |o| o.websocket_max_message = 4096).await;
+    let tcp = tokio::net::TcpStream::connect(gw.plain).await.unwrap();
+    let req = "ws://open.test/chat".into_client_request().unwrap();
+    let (mut ws, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
+    assert_eq!(
+        ws.next().await.unwrap().unwrap().to_text().unwrap(),
+        "consumer:-"
+    );
+    // Under the limit: echoed.
+    let small = "a".repeat(4000);
+    ws.send(Message::text(small.clone())).await.unwrap();
+    assert_eq!(ws.next().await.unwrap().unwrap().to_text().unwrap(), small);
+    // Over it: the tunnel ends before the upstream sees the message.
+    let _ = ws.send(Message::text("b".repeat(5000))).await;
+    let ended = tokio::time::timeout(Duration::from_secs(10), ws.next()).await;
+    match ended {
+        Ok(None | Some(Err(_))) => {}
+        Ok(Some(Ok(m))) => assert!(m.is_close(), "the large message came back: {m:?}"),
+        Err(_) => panic!("the tunnel stayed open"),
+    }
+    gw.running.shutdown().await;
+}
