@@ -156,6 +156,33 @@ pub(crate) struct State {
     pub(crate) h2: upstream::Http2Connections,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) access_log: AccessLog,
+    /// The serving snapshot's version, as [`watch_reloads`] last saw it: a TLS connection
+    /// whose handshake the new snapshot would make differently is closed gracefully.
+    pub(crate) reloads: watch::Receiver<u64>,
+}
+
+/// How often the snapshot's version is looked at for [`State::reloads`].
+const RELOAD_POLL: Duration = Duration::from_millis(200);
+
+/// Publishes the snapshot's version on `versions` until `shutdown`.
+async fn watch_reloads(
+    handle: Arc<SnapshotHandle>,
+    versions: watch::Sender<u64>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            () = tokio::time::sleep(RELOAD_POLL) => {
+                let version = handle.version();
+                versions.send_if_modified(|seen| {
+                    let changed = *seen != version;
+                    *seen = version;
+                    changed
+                });
+            }
+        }
+    }
 }
 
 /// A started server: its listeners' addresses, its metrics, and the means to stop it.
@@ -236,6 +263,13 @@ pub async fn start(
         bound.push((*listen, addr, listener));
     }
     let grace = options.shutdown_grace;
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let (versions, reloads) = watch::channel(handle.version());
+    tokio::spawn(watch_reloads(
+        Arc::clone(&handle),
+        versions,
+        shutdown_rx.clone(),
+    ));
     let state = Arc::new(State {
         handle,
         options,
@@ -243,8 +277,8 @@ pub async fn start(
         h2: upstream::Http2Connections::default(),
         metrics: Arc::clone(&metrics),
         access_log,
+        reloads,
     });
-    let (shutdown, shutdown_rx) = watch::channel(false);
     let (tracker, done) = mpsc::channel::<()>(1);
     let mut addrs = Vec::with_capacity(bound.len());
     for (listen, addr, listener) in bound {

@@ -155,6 +155,10 @@ async fn serve_http<S>(
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let tls = conn
+        .tls
+        .as_ref()
+        .map(|t| (t.sni.clone(), t.client_auth.clone()));
     let conn = Arc::new(conn);
     let peer = conn.peer;
     let options = &state.options;
@@ -179,22 +183,51 @@ async fn serve_http<S>(
         options.keepalive_timeout,
         protocols != Protocols::Http2,
     );
-    let result = tokio::select! {
-        r = connection.as_mut() => r,
-        _ = shutdown.changed() => {
-            connection.as_mut().graceful_shutdown();
-            connection.await
-        }
-        why = expired => {
-            tracing::debug!(target: "mtls::serve", %peer, "connection closed: {why:?} timeout");
-            if why == Expired::HeaderRead {
-                return;
+    tokio::pin!(expired);
+    let mut reloads = state.reloads.clone();
+    let result = loop {
+        tokio::select! {
+            r = connection.as_mut() => break r,
+            _ = shutdown.changed() => {
+                connection.as_mut().graceful_shutdown();
+                break connection.await;
             }
-            connection.as_mut().graceful_shutdown();
-            connection.await
+            why = &mut expired => {
+                tracing::debug!(target: "mtls::serve", %peer, "connection closed: {why:?} timeout");
+                if why == Expired::HeaderRead {
+                    return;
+                }
+                connection.as_mut().graceful_shutdown();
+                break connection.await;
+            }
+            Ok(()) = reloads.changed() => {
+                if asked_differently(&state, tls.as_ref()) {
+                    // A GOAWAY (HTTP/2), or the end of keep-alive (HTTP/1.1): the client's
+                    // next requests go to a connection of its own, handshaken anew.
+                    tracing::debug!(target: "mtls::serve", %peer, "the configuration now asks this connection's server name for other client certificates: closing it gracefully");
+                    connection.as_mut().graceful_shutdown();
+                    break connection.await;
+                }
+            }
         }
     };
     if let Err(e) = result {
         tracing::debug!(target: "mtls::serve", %peer, "connection: {e}");
     }
+}
+
+/// Whether the serving snapshot would handshake this TLS connection's server name otherwise
+/// than its handshake did (another CertificateRequest, other CA names).
+fn asked_differently(
+    state: &State,
+    tls: Option<&(Option<String>, mtls_gateway::ClientAuth)>,
+) -> bool {
+    let Some((sni, asked)) = tls else {
+        return false;
+    };
+    !state
+        .handle
+        .load()
+        .handshake()
+        .asked_as_for(asked, sni.as_deref())
 }
