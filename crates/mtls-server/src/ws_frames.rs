@@ -177,7 +177,7 @@ mod tests {
     fn a_large_frame_or_message_is_refused() {
         let mut limit = FrameLimit::new(1000);
         assert_eq!(
-            limit.feed(&frame(true, 2, 70_000)[..10]),
+            limit.feed(&frame(true, 2, 70_000)[..14]),
             Err(FrameError::TooLarge {
                 size: 70_000,
                 limit: 1000
