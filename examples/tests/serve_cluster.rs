@@ -183,3 +183,92 @@ fn writes_reach_every_node_and_outages_are_survived() {
         a.log()
     );
 }
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap()
+}
+
+#[test]
+fn a_node_started_while_the_database_is_down_serves_its_local_snapshot() {
+    assert!(have("curl"), "curl is needed");
+    let Some(pg) = Postgres::start("local-snapshot") else {
+        return;
+    };
+    let dir = TempDir::new("local-snapshot");
+    let upstream = Upstream::start(None);
+    let snapshot = dir.path("node-snapshot.json");
+    let snapshot_arg = snapshot.display().to_string();
+    let admin_port = free_port();
+    let admin_addr = format!("127.0.0.1:{admin_port}");
+    let args = [
+        "--database",
+        pg.url.as_str(),
+        "--admin-listen",
+        admin_addr.as_str(),
+        "--listen",
+        "127.0.0.1:0",
+        "--http-listen",
+        "127.0.0.1:0",
+        "--snapshot-file",
+        snapshot_arg.as_str(),
+    ];
+    let mut first = Gateway::spawn(MTLS, &dir, &args, &[]);
+    let (status, _) = curl(
+        &first.admin_url("/services"),
+        &[
+            "-d",
+            "name=echo",
+            "-d",
+            &format!("url=http://{}/", upstream.addr),
+        ],
+    );
+    assert_eq!(status, 201);
+    let (status, _) = curl(
+        &first.admin_url("/services/echo/routes"),
+        &["-d", "paths[]=/kept"],
+    );
+    assert_eq!(status, 201);
+    // The local copy follows within a second or so; it holds keys, so it is private.
+    let written = until(Duration::from_secs(10), || {
+        std::fs::read_to_string(&snapshot).is_ok_and(|t| t.contains("/kept"))
+    });
+    assert!(written.is_some(), "{}", first.log());
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&snapshot).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o077, 0);
+    assert_eq!(first.terminate(), Some(0));
+
+    // The database is down: without a snapshot the node refuses to start...
+    pg.stop();
+    let out = Command::new(MTLS)
+        .arg("serve")
+        .args(&args[..8])
+        .args(["--snapshot-file", "off"])
+        .env("KONG_ADMIN_LISTEN", "off")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no local snapshot"), "{stderr}");
+    // ...and with one it serves it.
+    let second = Gateway::spawn(MTLS, &dir, &args, &[]);
+    let (status, _) = curl(&format!("http://{}/kept", second.http), &[]);
+    assert_eq!(status, 200, "{}", second.log());
+    assert!(second.log().contains("serving the local snapshot"));
+    // The database comes back: the Admin API opens, and writes are served again.
+    pg.restart();
+    let back = until(Duration::from_secs(40), || {
+        curl(
+            &format!("http://{admin_addr}/services/echo/routes"),
+            &["-d", "paths[]=/after"],
+        )
+        .0 == 201
+    });
+    assert!(back.is_some(), "{}", second.log());
+    let (status, _) = curl(&format!("http://{}/after", second.http), &[]);
+    assert_eq!(status, 200, "{}", second.log());
+}

@@ -83,11 +83,28 @@ pub(crate) fn follow(
     });
 }
 
+/// Why the Admin API could not be opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OpenError {
+    /// The database cannot be reached now (it may come back).
+    Unavailable,
+    /// Anything else (logged).
+    Failed,
+}
+
 /// Opens the database at `url`: SQLite (created and migrated on first use) or PostgreSQL
 /// (with `timeout` as its statement timeout).
 pub(crate) async fn open_store(url: &str, timeout: std::time::Duration) -> Result<Store, String> {
-    let redacted = super::settings::redact(url);
-    let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    open_store_error(url, timeout)
+        .await
+        .map_err(|e| format!("database {}: {e}", super::settings::redact(url)))
+}
+
+async fn open_store_error(
+    url: &str,
+    timeout: std::time::Duration,
+) -> Result<Store, mtls_store::StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let mut options = mtls_store::PostgresOptions::default();
         options.statement_timeout = timeout;
         mtls_store::PostgresDatabase::connect(url, &options)
@@ -95,13 +112,13 @@ pub(crate) async fn open_store(url: &str, timeout: std::time::Duration) -> Resul
             .map(|db| Store::new(Arc::new(db)))
     } else {
         Store::open(url).await
-    };
-    store.map_err(|e| format!("database {redacted}: {e}"))
+    }
 }
 
 /// The Admin API over the node's configuration source: the database (its entities compiled
 /// and served), or the declarative file (DB-less: served read-only, `POST /config`).
-pub(crate) async fn open(node: &NodeSettings, gateway: &Arc<Gateway>) -> Result<Admin, ()> {
+pub(crate) async fn open(node: &NodeSettings, gateway: &Arc<Gateway>) -> Result<Admin, OpenError> {
+    let failed = |()| OpenError::Failed;
     let settings = {
         let mut s = AdminSettings::default();
         s.admin_listen = node
@@ -114,27 +131,46 @@ pub(crate) async fn open(node: &NodeSettings, gateway: &Arc<Gateway>) -> Result<
     let as_node: Arc<dyn mtls_admin::Node> = Arc::new(GatewayNode(Arc::clone(gateway)));
     let admin = match &node.storage {
         Storage::Database { url, timeout } => {
-            let store = open_store(url, *timeout)
-                .await
-                .map_err(|e| tracing::error!(target: "mtls::serve", "{e}"))?;
             let location = node.storage.display();
+            let store = open_store_error(url, *timeout).await.map_err(|e| {
+                tracing::error!(target: "mtls::serve", "database {location}: {e}");
+                if e.is_unavailable() {
+                    OpenError::Unavailable
+                } else {
+                    OpenError::Failed
+                }
+            })?;
             let admin = Admin::with_database(store, gateway.loader.clone(), as_node, settings)
                 .await
-                .map_err(|e| log_error_lines(&location, &e))?;
+                .map_err(|e| {
+                    log_error_lines(&location, &e);
+                    match e {
+                        mtls_admin::StartError::Store(s) if s.is_unavailable() => {
+                            OpenError::Unavailable
+                        }
+                        _ => OpenError::Failed,
+                    }
+                })?;
             gateway.metrics.database_reachable(true);
             log_loaded(&location, &admin.config(), gateway.handle.version());
             admin
         }
         Storage::File(_) => {
-            let config = gateway.read_source()?;
+            let config = gateway.read_source().map_err(failed)?;
             let loader = gateway.loader.clone();
             let origin = gateway.source_display();
             let admin = tokio::task::spawn_blocking(move || {
                 Admin::db_less(config, loader, as_node, settings)
             })
             .await
-            .map_err(|e| tracing::error!(target: "mtls::serve", "the load task failed: {e}"))?
-            .map_err(|e| log_error_lines(&origin, &e))?;
+            .map_err(|e| {
+                tracing::error!(target: "mtls::serve", "the load task failed: {e}");
+                OpenError::Failed
+            })?
+            .map_err(|e| {
+                log_error_lines(&origin, &e);
+                OpenError::Failed
+            })?;
             log_loaded(&origin, &admin.config(), gateway.handle.version());
             admin
         }
@@ -241,4 +277,51 @@ pub(crate) async fn listen(
         tracing::info!(target: "mtls::serve", "Admin API on {}", addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "));
     }
     Ok(addrs)
+}
+
+/// The database was down at start (the local snapshot serves): tries again, with pauses
+/// doubling from 1 s to 30 s, until it answers; then the Admin API opens (the database's
+/// configuration swapped in), listens and follows, and the local snapshot is kept written.
+pub(crate) fn open_later(
+    args: Args,
+    node: NodeSettings,
+    gateway: Arc<Gateway>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) {
+    tokio::spawn(async move {
+        let mut pause = std::time::Duration::from_secs(1);
+        loop {
+            let mut stopping = stop.clone();
+            tokio::select! {
+                _ = stopping.wait_for(|s| *s) => return,
+                () = tokio::time::sleep(pause) => {}
+            }
+            match open(&node, &gateway).await {
+                Ok(admin) => {
+                    tracing::info!(target: "mtls::serve", "the database answers: its configuration serves now");
+                    if listen(&args, &node, &admin, &stop).await.is_err() {
+                        tracing::error!(target: "mtls::serve", "the Admin API could not listen; the node serves without it");
+                    }
+                    follow(&admin, &node, &stop);
+                    if let Some(path) = &node.snapshot_file {
+                        super::local_snapshot::keep_written(
+                            Arc::clone(&gateway),
+                            admin.clone(),
+                            path.clone(),
+                            stop.clone(),
+                        );
+                    }
+                    let _ = gateway.admin.set(admin);
+                    return;
+                }
+                Err(OpenError::Unavailable) => {
+                    pause = (pause * 2).min(std::time::Duration::from_secs(30));
+                }
+                Err(OpenError::Failed) => {
+                    tracing::error!(target: "mtls::serve", "the database answers but cannot be served; the local snapshot keeps serving");
+                    return;
+                }
+            }
+        }
+    });
 }

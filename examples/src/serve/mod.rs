@@ -22,6 +22,7 @@ use mtls_server::{AccessLog, Metrics, ServerOptions};
 use crate::crl_files;
 
 mod admin;
+mod local_snapshot;
 mod settings;
 mod source;
 mod watch;
@@ -122,6 +123,11 @@ pub(crate) struct Args {
     /// mtls-cert against the CA certificates in this PEM file (others get 401).
     #[arg(long, value_name = "FILE")]
     pub(crate) admin_client_ca: Option<PathBuf>,
+    /// With PostgreSQL: where the node keeps a copy of the configuration it serves (mode
+    /// 0600), served at start when the database cannot be reached (default
+    /// `mtls-snapshot.json` in the current directory; `off` for none).
+    #[arg(long, value_name = "FILE|off")]
+    pub(crate) snapshot_file: Option<PathBuf>,
 }
 
 impl Args {
@@ -160,6 +166,7 @@ impl Args {
             admin_tls_cert: None,
             admin_tls_key: None,
             admin_client_ca: None,
+            snapshot_file: None,
         }
     }
 }
@@ -312,6 +319,25 @@ impl Gateway {
         Ok(())
     }
 
+    /// Serves the local snapshot at `path` (the database is down at start).
+    fn serve_local_snapshot(&self, path: &std::path::Path) -> Result<(), ()> {
+        let config = local_snapshot::read(path, &self.loader)
+            .map_err(|e| tracing::error!(target: "mtls::serve", "local snapshot: {e}"))?;
+        let options = self
+            .options_for(&config)
+            .map_err(|e| tracing::error!(target: "mtls::serve", "{e}"))?;
+        let origin = path.display().to_string();
+        let version = self
+            .handle
+            .reload(|v| Snapshot::compile(&config, v, &options))
+            .map_err(|e| log_error_lines(&origin, &e))?;
+        self.metrics.reloaded(Ok(version));
+        self.metrics.database_reachable(false);
+        tracing::warn!(target: "mtls::serve", path = %origin, "the database cannot be reached: serving the local snapshot; the Admin API starts when the database answers");
+        log_loaded(&origin, &config, version);
+        Ok(())
+    }
+
     /// The configuration file's path, for log lines.
     fn source_display(&self) -> String {
         self.source
@@ -444,10 +470,35 @@ pub(crate) async fn start(args: &Args, node: &NodeSettings) -> Result<Node, ()> 
     let with_admin = !node.admin_listen.is_empty() || gateway.source.is_none();
     let mut admin_addrs = Vec::new();
     if with_admin {
-        let admin = admin::open(node, &gateway).await?;
-        admin_addrs = admin::listen(args, node, &admin, &stopped).await?;
-        admin::follow(&admin, node, &stopped);
-        let _ = gateway.admin.set(admin);
+        match admin::open(node, &gateway).await {
+            Ok(admin) => {
+                admin_addrs = admin::listen(args, node, &admin, &stopped).await?;
+                admin::follow(&admin, node, &stopped);
+                if let Some(path) = &node.snapshot_file {
+                    local_snapshot::keep_written(
+                        Arc::clone(&gateway),
+                        admin.clone(),
+                        path.clone(),
+                        stopped.clone(),
+                    );
+                }
+                let _ = gateway.admin.set(admin);
+            }
+            Err(admin::OpenError::Unavailable) => {
+                let Some(path) = node.snapshot_file.as_ref().filter(|p| p.is_file()) else {
+                    tracing::error!(target: "mtls::serve", "the database cannot be reached and there is no local snapshot to serve ({}): not started", node.snapshot_file.as_ref().map_or_else(|| "--snapshot-file off".to_owned(), |p| format!("none at {}", p.display())));
+                    return Err(());
+                };
+                gateway.serve_local_snapshot(path)?;
+                admin::open_later(
+                    args.clone(),
+                    node.clone(),
+                    Arc::clone(&gateway),
+                    stopped.clone(),
+                );
+            }
+            Err(admin::OpenError::Failed) => return Err(()),
+        }
     } else {
         gateway.load_first()?;
     }

@@ -18,6 +18,7 @@ use rustls::sign::CertifiedKey;
 use super::Args;
 
 /// What the node runs, read from the settings.
+#[derive(Clone)]
 pub(crate) struct NodeSettings {
     /// The settings themselves (for `--print-settings`).
     pub(crate) settings: Settings,
@@ -33,20 +34,24 @@ pub(crate) struct NodeSettings {
     /// `admin_listen`: the Admin API's listeners (empty: off).
     pub(crate) admin_listen: Vec<Listen>,
     /// `admin_ssl_cert` / `admin_ssl_cert_key` (the first pair), for the ssl entries.
-    pub(crate) admin_certificate: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+    pub(crate) admin_certificate:
+        Option<(Vec<CertificateDer<'static>>, Arc<PrivateKeyDer<'static>>)>,
     /// `trusted_ips`.
     pub(crate) trusted_ips: mtls_header::TrustedIps,
     /// `client_ssl_cert` / `client_ssl_cert_key` when `client_ssl` is on.
     pub(crate) client_certificate:
         Option<(Vec<CertificateDer<'static>>, Arc<PrivateKeyDer<'static>>)>,
     /// `ssl_cert` / `ssl_cert_key` (the first pair).
-    pub(crate) server_certificate: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+    pub(crate) server_certificate:
+        Option<(Vec<CertificateDer<'static>>, Arc<PrivateKeyDer<'static>>)>,
     /// `nginx_proxy_large_client_header_buffers`: the header section size limit.
     pub(crate) max_header_bytes: usize,
     /// `headers`.
     pub(crate) response_headers: ResponseHeaders,
     /// `log_level`, as a tracing filter.
     pub(crate) log_filter: &'static str,
+    /// With PostgreSQL: the local copy of the served configuration (`--snapshot-file`).
+    pub(crate) snapshot_file: Option<PathBuf>,
 }
 
 /// Where the node's configuration comes from.
@@ -169,7 +174,16 @@ pub(crate) fn read(args: &Args, env: &[(String, String)]) -> Result<NodeSettings
             .flag("ssl_cert_key", key.display().to_string(), "--ssl-cert-key");
     }
     let settings = builder.build().map_err(|e| e.to_string())?;
-    node_settings(settings, args.database.as_deref())
+    let mut node = node_settings(settings, args.database.as_deref())?;
+    node.snapshot_file = match (&node.storage, args.snapshot_file.as_deref()) {
+        (_, Some(p)) if p.as_os_str() == "off" => None,
+        (_, Some(p)) => Some(p.to_owned()),
+        (Storage::Database { url, .. }, None) if url.starts_with("postgres") => {
+            Some(PathBuf::from("mtls-snapshot.json"))
+        }
+        _ => None,
+    };
+    Ok(node)
 }
 
 /// Where the configuration comes from: `--config` (DB-less), `--database URL`, kong.conf's
@@ -274,7 +288,7 @@ fn node_settings(settings: Settings, database_url: Option<&str>) -> Result<NodeS
     ) {
         (Some(cert), Some(key)) => Some((
             chain(cert, "admin_ssl_cert")?,
-            private_key(key, "admin_ssl_cert_key")?,
+            Arc::new(private_key(key, "admin_ssl_cert_key")?),
         )),
         _ => None,
     };
@@ -303,9 +317,10 @@ fn node_settings(settings: Settings, database_url: Option<&str>) -> Result<NodeS
         None
     };
     let server_certificate = match (settings.ssl_cert.first(), settings.ssl_cert_key.first()) {
-        (Some(cert), Some(key)) => {
-            Some((chain(cert, "ssl_cert")?, private_key(key, "ssl_cert_key")?))
-        }
+        (Some(cert), Some(key)) => Some((
+            chain(cert, "ssl_cert")?,
+            Arc::new(private_key(key, "ssl_cert_key")?),
+        )),
         (None, None) => None,
         _ => return Err("ssl_cert and ssl_cert_key go together".into()),
     };
@@ -333,6 +348,7 @@ fn node_settings(settings: Settings, database_url: Option<&str>) -> Result<NodeS
         max_header_bytes,
         response_headers,
         settings,
+        snapshot_file: None,
     })
 }
 
