@@ -136,6 +136,33 @@ fn writes_reach_every_node_and_outages_are_survived() {
     );
     println!("deleted consumer refused by another node after {refused:?}");
 
+    // alice again, so that the outage is crossed by requests that need her consumer.
+    let (status, _) = curl(&b.admin_url("/consumers"), &["-d", "username=alice"]);
+    assert_eq!(status, 201);
+    assert!(until(Duration::from_secs(10), || curl(&on_a, &identity).0 == 200).is_some());
+    // A bounded request loop on A across the outage: every answer must stay 200.
+    let stop_loop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let looping = {
+        let (url, stop) = (on_a.clone(), std::sync::Arc::clone(&stop_loop));
+        let identity: Vec<String> = identity.iter().map(|s| (*s).to_owned()).collect();
+        std::thread::spawn(move || {
+            let args: Vec<&str> = identity.iter().map(String::as_str).collect();
+            let (mut sent, mut failed) = (0u32, Vec::new());
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed)
+                && sent < 2000
+                && Instant::now() < deadline
+            {
+                let status = curl(&url, &args).0;
+                sent += 1;
+                if status != 200 {
+                    failed.push(status);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            (sent, failed)
+        })
+    };
     // The database goes away: every node keeps serving; a write answers 503.
     pg.stop();
     for n in &nodes {
@@ -164,15 +191,26 @@ fn writes_reach_every_node_and_outages_are_survived() {
     // It comes back: a write on one node reaches the others again.
     pg.restart();
     let wrote = until(Duration::from_secs(20), || {
-        curl(&c.admin_url("/consumers"), &["-d", "username=alice"]).0 == 201
+        curl(&c.admin_url("/consumers/alice"), &["-X", "DELETE"]).0 == 204
     });
     assert!(wrote.is_some(), "{}", c.log());
+    stop_loop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (sent, failed) = looping.join().unwrap();
+    println!(
+        "{sent} requests across the outage, {} not 200",
+        failed.len()
+    );
+    assert!(sent > 10, "the loop ran: {sent}");
+    assert!(
+        failed.is_empty(),
+        "answers other than 200 during the outage: {failed:?}"
+    );
     for n in &nodes {
-        let back = until(Duration::from_secs(20), || {
-            curl(&format!("https://{}/x", n.tls), &identity).0 == 200
+        let caught_up = until(Duration::from_secs(20), || {
+            curl(&format!("https://{}/x", n.tls), &identity).0 == 401
         });
         assert!(
-            back.is_some(),
+            caught_up.is_some(),
             "not caught up after the outage:\n{}",
             n.log()
         );
