@@ -174,7 +174,7 @@ start_gateway() {
   write_kong_yaml "$KONG_YAML" 0
   RUST_LOG=$GW_LOG "${AS_SERVER[@]}" "$BIN/mtls" serve --config "$KONG_YAML" \
     --listen "127.0.0.1:$GW_PORT" --http-listen "127.0.0.1:$GW_HTTP_PORT" \
-    --ssl-cert "$PKI/server.crt" --ssl-cert-key "$PKI/server.key" \
+    --ssl-cert "$PKI/server.crt" --ssl-cert-key "$PKI/server.key" --admin-listen off \
     >"$WORKDIR/gateway.out" 2>"$WORKDIR/gateway.log" &
   GW_PID=$!
   PIDS+=("$GW_PID")

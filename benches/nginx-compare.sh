@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Issue 9 part 3: `mtls serve` (mtls-auth) against nginx (`ssl_verify_client on`) on loopback,
-# both with the same CA, server certificate and echo upstream, measured by `mtls-load` with a
-# client certificate: keep-alive and new-connection requests/s and latency, alternating between
-# the two servers, then each server's RSS before and after N idle mTLS connections.
+# `mtls serve` (mtls-auth) against nginx (`ssl_verify_client on`) and HAProxy (`verify
+# required`, `http-reuse always`) on loopback, all with the same CA, server certificate and
+# echo upstream (its own process, whose CPU is counted apart), measured by `mtls-load` with a
+# client certificate: keep-alive and new-connection requests/s, latency and server CPU per
+# request, the servers interleaved in every round, then each server's RSS before and after N
+# idle mTLS connections. HAPROXY=0 leaves HAProxy out.
 #
 #   benches/nginx-compare.sh
 #   ROUNDS=5 DURATION=20 KA_CONNS=128 NC_CONNS=32 benches/nginx-compare.sh
@@ -29,8 +31,9 @@
 #                     tool and the echo upstream on CLIENT_CPUS (default: no pinning)
 #   NGINX_WORKERS=auto  worker_processes (with SERVER_CPUS: the number of CPUs in it)
 #   ECHO_PORT=18080 GW_PORT=18443 GW_HTTP_PORT=18000 NGINX_PORT=19443 BARE_PORT=18444
+#   HAPROXY=1 HAPROXY_PORT=19444  HAProxy as a third server (nbthread: as nginx's workers)
 #
-# Needs: bash, curl, awk, nginx (installed with apt-get when missing), cargo.
+# Needs: bash, curl, awk, nginx and haproxy (installed with apt-get when missing), cargo.
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-3}
@@ -45,6 +48,8 @@ IDLE_HOLD=${IDLE_HOLD:-10}
 BARE=${BARE:-0}
 LOAD_THREADS=${LOAD_THREADS:-0}
 NGINX_PORT=${NGINX_PORT:-19443}
+HAPROXY=${HAPROXY:-1}
+HAPROXY_PORT=${HAPROXY_PORT:-19444}
 BARE_PORT=${BARE_PORT:-18444}
 WORKDIR=${WORKDIR:-$(mktemp -d /tmp/mtls-compare.XXXXXX)}
 mkdir -p "$WORKDIR"
@@ -71,6 +76,16 @@ if [[ -z $NGINX ]]; then
   NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 fi
 command -v curl >/dev/null || die "curl is needed"
+HAPROXY_BIN=$(command -v haproxy || true)
+[[ -z $HAPROXY_BIN && -x /usr/sbin/haproxy ]] && HAPROXY_BIN=/usr/sbin/haproxy
+if [[ $HAPROXY == 1 && -z $HAPROXY_BIN ]]; then
+  log "installing haproxy (apt-get)"
+  [[ $(id -u) == 0 ]] || command -v sudo >/dev/null || die "haproxy is not installed"
+  [[ $(id -u) == 0 ]] && SUDO=() || SUDO=(sudo)
+  "${SUDO[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq haproxy >/dev/null
+  HAPROXY_BIN=$(command -v haproxy || echo /usr/sbin/haproxy)
+fi
 
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
 if [[ -n $SERVER_CPUS && $NGINX_WORKERS == auto ]]; then
@@ -80,6 +95,7 @@ fi
 build
 raise_nofile $((IDLE_CONNS * 2 + 4096))
 check_ports "$ECHO_PORT" "$GW_PORT" "$GW_HTTP_PORT" "$NGINX_PORT"
+if [[ $HAPROXY == 1 ]]; then check_ports "$HAPROXY_PORT"; fi
 [[ $BARE == 1 ]] && check_ports "$BARE_PORT"
 log "work directory: $WORKDIR"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -162,7 +178,54 @@ start_nginx() {
 }
 start_nginx
 
+write_haproxy_conf() {
+  local dir=$WORKDIR/haproxy threads=$NGINX_WORKERS maxconn
+  mkdir -p "$dir"
+  # HAProxy wants two descriptors a connection (client and server side).
+  maxconn=$((IDLE_CONNS + 4096))
+  (( maxconn > $(ulimit -n) / 2 - 64 )) && maxconn=$(($(ulimit -n) / 2 - 64))
+  [[ $threads == auto ]] && threads=$(nproc)
+  cat "$PKI/server.crt" "$PKI/server.key" >"$dir/server.pem"
+  cat >"$dir/haproxy.cfg" <<EOF
+# Written by benches/nginx-compare.sh: the same job as the gateway's kong.yaml.
+global
+    nbthread $threads
+    maxconn $maxconn
+
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 75s
+    timeout server 20s
+    timeout http-keep-alive 75s
+    option http-keep-alive
+
+frontend mtls
+    bind 127.0.0.1:$HAPROXY_PORT ssl crt $dir/server.pem ca-file $PKI/root-ca.crt verify required
+    http-request set-header X-Forwarded-Proto https
+    http-request set-header X-Client-Subject %{+Q}[ssl_c_s_dn]
+    option forwardfor
+    default_backend echo
+
+backend echo
+    http-reuse always
+    http-request set-header Host 127.0.0.1:$ECHO_PORT
+    server echo 127.0.0.1:$ECHO_PORT
+EOF
+}
+
+start_haproxy() {
+  write_haproxy_conf
+  "$HAPROXY_BIN" -c -q -f "$WORKDIR/haproxy/haproxy.cfg" || die "haproxy -c refused $WORKDIR/haproxy/haproxy.cfg"
+  "${AS_SERVER[@]}" "$HAPROXY_BIN" -db -f "$WORKDIR/haproxy/haproxy.cfg" >"$WORKDIR/haproxy/stdout.log" 2>&1 &
+  HAPROXY_PID=$!
+  PIDS+=("$HAPROXY_PID")
+  wait_port "$HAPROXY_PORT" "$HAPROXY_PID" "haproxy"
+}
+if [[ $HAPROXY == 1 ]]; then start_haproxy; fi
+
 nginx_pids() { echo "$NGINX_PID" $(pgrep -P "$NGINX_PID" || true); }
+haproxy_rss() { rss_kb "$HAPROXY_PID"; }
 gw_rss() { rss_kb "$GW_PID"; }
 nginx_rss() { rss_kb $(nginx_pids); }
 
@@ -184,6 +247,12 @@ expect "gateway, client certificate" "$(curl_code "$GW_PORT" / "${CERT[@]}")" 20
 expect "nginx, no client certificate" "$(curl_code "$NGINX_PORT" /)" '400|000'
 expect "nginx, untrusted client certificate" "$(curl_code "$NGINX_PORT" / "${UNTRUSTED[@]}")" '400|000'
 expect "nginx, client certificate" "$(curl_code "$NGINX_PORT" / "${CERT[@]}")" 200
+if [[ $HAPROXY == 1 ]]; then
+  # HAProxy refuses the handshake without a (trusted) certificate.
+  expect "haproxy, no client certificate" "$(curl_code "$HAPROXY_PORT" /)" '000|400'
+  expect "haproxy, untrusted client certificate" "$(curl_code "$HAPROXY_PORT" / "${UNTRUSTED[@]}")" '000|400'
+  expect "haproxy, client certificate" "$(curl_code "$HAPROXY_PORT" / "${CERT[@]}")" 200
+fi
 
 # --- RSS per idle connection ------------------------------------------------------------------
 RESULTS=$WORKDIR/results.jsonl
@@ -233,6 +302,12 @@ if ((IDLE_CONNS > 0)); then
   idle nginx "$NGINX_PORT" nginx_rss
   read -r NX_IDLE_BEFORE NX_IDLE_AFTER NX_IDLE_OPENED NX_IDLE_CLOSED NX_IDLE_AFTER_CLOSE \
     <<<"$IDLE_RESULT"
+  if [[ $HAPROXY == 1 ]]; then
+    log "idle: $IDLE_CONNS connections to haproxy"
+    idle haproxy "$HAPROXY_PORT" haproxy_rss
+    read -r HA_IDLE_BEFORE HA_IDLE_AFTER HA_IDLE_OPENED HA_IDLE_CLOSED HA_IDLE_AFTER_CLOSE \
+      <<<"$IDLE_RESULT"
+  fi
 fi
 
 # --- throughput rounds --------------------------------------------------------------------------
@@ -268,15 +343,18 @@ one() {
 }
 
 SERVERS=(gateway nginx)
+if [[ $HAPROXY == 1 ]]; then SERVERS+=(haproxy); fi
 for mode in $MODES; do
   for ((r = 1; r <= ROUNDS; r++)); do
-    if ((r % 2)); then order=(gateway nginx); else order=(nginx gateway); fi
+    # Rotate the order each round so that no server always runs first.
+    k=$(((r - 1) % ${#SERVERS[@]}))
+    order=("${SERVERS[@]:$k}" "${SERVERS[@]:0:$k}")
     for s in "${order[@]}"; do
-      if [[ $s == gateway ]]; then
-        one gateway "$GW_PORT" "$mode" "$r" "$GW_PID"
-      else
-        one nginx "$NGINX_PORT" "$mode" "$r" $(nginx_pids)
-      fi
+      case $s in
+        gateway) one gateway "$GW_PORT" "$mode" "$r" "$GW_PID" ;;
+        nginx) one nginx "$NGINX_PORT" "$mode" "$r" $(nginx_pids) ;;
+        haproxy) one haproxy "$HAPROXY_PORT" "$mode" "$r" "$HAPROXY_PID" ;;
+      esac
     done
   done
 done
@@ -392,6 +470,10 @@ SUMMARY=$WORKDIR/summary.md
     nx_per=$(awk -v a="$NX_IDLE_AFTER" -v b="$NX_IDLE_BEFORE" -v n="$NX_IDLE_OPENED" 'BEGIN {printf "%.1f", (a - b) / 1024 * 10000 / n}')
     echo "| gateway | $(mib "$GW_IDLE_BEFORE") MiB | $(mib "$GW_IDLE_AFTER") MiB ($GW_IDLE_OPENED open) | **$gw_per MiB** | $GW_IDLE_CLOSED | $(mib "$GW_IDLE_AFTER_CLOSE") MiB |"
     echo "| nginx (master + workers) | $(mib "$NX_IDLE_BEFORE") MiB | $(mib "$NX_IDLE_AFTER") MiB ($NX_IDLE_OPENED open) | **$nx_per MiB** | $NX_IDLE_CLOSED | $(mib "$NX_IDLE_AFTER_CLOSE") MiB |"
+    if [[ -n ${HA_IDLE_OPENED:-} ]]; then
+      ha_per=$(awk -v a="$HA_IDLE_AFTER" -v b="$HA_IDLE_BEFORE" -v n="$HA_IDLE_OPENED" 'BEGIN {printf "%.1f", (a - b) / 1024 * 10000 / n}')
+      echo "| haproxy | $(mib "$HA_IDLE_BEFORE") MiB | $(mib "$HA_IDLE_AFTER") MiB ($HA_IDLE_OPENED open) | **$ha_per MiB** | $HA_IDLE_CLOSED | $(mib "$HA_IDLE_AFTER_CLOSE") MiB |"
+    fi
     if [[ -n ${BARE_IDLE_OPENED:-} ]]; then
       b_per=$(awk -v a="$BARE_IDLE_AFTER" -v b="$BARE_IDLE_BEFORE" -v n="$BARE_IDLE_OPENED" 'BEGIN {printf "%.1f", (a - b) / 1024 * 10000 / n}')
       echo "| bare tokio-rustls + hyper | $(mib "$BARE_IDLE_BEFORE") MiB | $(mib "$BARE_IDLE_AFTER") MiB ($BARE_IDLE_OPENED open) | **$b_per MiB** | $BARE_IDLE_CLOSED | $(mib "$BARE_IDLE_AFTER_CLOSE") MiB |"
