@@ -165,27 +165,8 @@ async fn proxy(
         .headers()
         .get(http::header::CONTENT_TYPE)
         .is_some_and(|v| mtls_gateway::is_grpc_content_type(v.as_bytes()));
-    let message = |status, text: &str, headers| own_answer(status, text, headers, grpc);
-    let mut req = req;
-    let client_upgrade = plan.upgrade.then(|| hyper::upgrade::on(&mut req));
-    let (mut parts, body) = req.into_parts();
-    plan.apply(&mut parts.headers);
-    if let Some(id) = request_id {
-        parts.headers.insert(X_KONG_REQUEST_ID, id.clone());
-        parts.headers.insert(KONG_REQUEST_ID, id.clone());
-    }
-    let target = if plan.upstream.protocol().is_http2() {
-        http2_request(&mut parts, &plan, grpc).map_err(|e| e.to_string())
-    } else {
-        parts.version = http::Version::HTTP_11;
-        Uri::try_from(plan.path_and_query.as_str()).map_err(|e| e.to_string())
-    };
-    parts.uri = match target {
-        Ok(u) => u,
-        Err(e) => {
-            tracing::debug!(target: "mtls::serve", route = &*plan.route.label, "upstream path {:?}: {e}", plan.path_and_query);
-            return message(StatusCode::BAD_REQUEST, "Bad request", headers);
-        }
+    let Ok((parts, body, client_upgrade)) = upstream_request(&plan, req, request_id, grpc) else {
+        return own_answer(StatusCode::BAD_REQUEST, "Bad request", headers, grpc);
     };
     // The client's gRPC deadline, from when the request came.
     let deadline = parts
@@ -215,82 +196,171 @@ async fn proxy(
             }
         },
     };
-    let upstream_latency = sent_at.elapsed();
+    let timing = Timing {
+        started,
+        sent_at,
+        upstream: sent_at.elapsed(),
+    };
     match result {
         Ok(response) => {
-            state.metrics.upstream_latency(upstream_latency);
+            state.metrics.upstream_latency(timing.upstream);
             outcome.upstream_status = Some(response.status().as_u16());
-            let read_timeout = plan.upstream.timeouts().read;
-            let mut response = response;
-            let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
-            if let (true, Some(client)) = (switching, client_upgrade) {
-                let upstream = hyper::upgrade::on(&mut response);
-                crate::tunnel::spawn(
-                    client,
-                    upstream,
-                    read_timeout,
-                    state.options.websocket_max_message,
-                    Arc::clone(&plan.route.label),
-                );
-            }
-            let (mut parts, body) = response.into_parts();
-            strip_response(&mut parts.headers);
-            if switching {
-                parts.headers.insert(
-                    http::header::CONNECTION,
-                    HeaderValue::from_static("upgrade"),
-                );
-            }
-            if headers.server_tokens {
-                parts.headers.insert(http::header::VIA, VIA);
-            }
-            if headers.latency_tokens {
-                let proxy_ms = sent_at.duration_since(started).as_millis() as u64;
-                parts
-                    .headers
-                    .insert(X_KONG_PROXY_LATENCY, HeaderValue::from(proxy_ms));
-                parts.headers.insert(
-                    X_KONG_UPSTREAM_LATENCY,
-                    HeaderValue::from(upstream_latency.as_millis() as u64),
-                );
-            }
-            if let Some(id) = request_id {
-                parts.headers.insert(X_KONG_REQUEST_ID, id.clone());
-            }
-            let body = IdleTimeout::new(body, read_timeout);
-            match deadline {
-                Some(at) => {
-                    Response::from_parts(parts, crate::grpc::Deadline::new(body, at).boxed())
-                }
-                None => Response::from_parts(parts, body.boxed()),
-            }
+            client_response(
+                state,
+                &plan,
+                response,
+                client_upgrade,
+                &timing,
+                deadline,
+                request_id,
+            )
         }
-        Err(UpstreamError::ClientBody) => {
-            tracing::info!(target: "mtls::serve", route = &*plan.route.label, "400: the client's request body is malformed or broke off (the client's fault, not the upstream's)");
-            message(StatusCode::BAD_REQUEST, "Bad request", headers)
+        Err(e) => upstream_failure(&plan, &e, headers, grpc),
+    }
+}
+
+/// When a proxied request started, was sent upstream, and how long the upstream took to
+/// answer (for Kong's latency headers).
+struct Timing {
+    started: Instant,
+    sent_at: Instant,
+    upstream: std::time::Duration,
+}
+
+/// The request as the upstream gets it: the plan's headers, the request id, the upstream's
+/// target (HTTP/2 for grpc and h2 services); the client's upgrade when it asked for one.
+/// `Err` when the upstream path is not a valid target (400).
+fn upstream_request(
+    plan: &UpstreamPlan,
+    req: Request<Incoming>,
+    request_id: Option<&HeaderValue>,
+    grpc: bool,
+) -> Result<
+    (
+        http::request::Parts,
+        Incoming,
+        Option<hyper::upgrade::OnUpgrade>,
+    ),
+    (),
+> {
+    let mut req = req;
+    let client_upgrade = plan.upgrade.then(|| hyper::upgrade::on(&mut req));
+    let (mut parts, body) = req.into_parts();
+    plan.apply(&mut parts.headers);
+    if let Some(id) = request_id {
+        parts.headers.insert(X_KONG_REQUEST_ID, id.clone());
+        parts.headers.insert(KONG_REQUEST_ID, id.clone());
+    }
+    let target = if plan.upstream.protocol().is_http2() {
+        http2_request(&mut parts, plan, grpc).map_err(|e| e.to_string())
+    } else {
+        parts.version = http::Version::HTTP_11;
+        Uri::try_from(plan.path_and_query.as_str()).map_err(|e| e.to_string())
+    };
+    match target {
+        Ok(uri) => {
+            parts.uri = uri;
+            Ok((parts, body, client_upgrade))
         }
-        Err(e @ UpstreamError::Timeout { .. }) => {
-            tracing::warn!(target: "mtls::serve", route = &*plan.route.label, service = plan.upstream.label(), status = 504, "upstream: {e}");
-            message(
+        Err(e) => {
+            tracing::debug!(target: "mtls::serve", route = &*plan.route.label, "upstream path {:?}: {e}", plan.path_and_query);
+            Err(())
+        }
+    }
+}
+
+/// The upstream's answer as the client gets it: hop-by-hop headers stripped, Kong's
+/// response headers added, a WebSocket tunnel joined on 101, the body bounded by the read
+/// timeout (and the gRPC deadline).
+fn client_response(
+    state: &State,
+    plan: &UpstreamPlan,
+    mut response: Response<upstream::PooledBody<ClientBody>>,
+    client_upgrade: Option<hyper::upgrade::OnUpgrade>,
+    timing: &Timing,
+    deadline: Option<tokio::time::Instant>,
+    request_id: Option<&HeaderValue>,
+) -> Response<Body> {
+    let headers = state.options.response_headers;
+    let read_timeout = plan.upstream.timeouts().read;
+    let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
+    if let (true, Some(client)) = (switching, client_upgrade) {
+        let upstream = hyper::upgrade::on(&mut response);
+        crate::tunnel::spawn(
+            client,
+            upstream,
+            read_timeout,
+            state.options.websocket_max_message,
+            Arc::clone(&plan.route.label),
+        );
+    }
+    let (mut parts, body) = response.into_parts();
+    strip_response(&mut parts.headers);
+    if switching {
+        parts.headers.insert(
+            http::header::CONNECTION,
+            HeaderValue::from_static("upgrade"),
+        );
+    }
+    if headers.server_tokens {
+        parts.headers.insert(http::header::VIA, VIA);
+    }
+    if headers.latency_tokens {
+        let millis = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let proxy_ms = millis(timing.sent_at.duration_since(timing.started));
+        parts
+            .headers
+            .insert(X_KONG_PROXY_LATENCY, HeaderValue::from(proxy_ms));
+        parts.headers.insert(
+            X_KONG_UPSTREAM_LATENCY,
+            HeaderValue::from(millis(timing.upstream)),
+        );
+    }
+    if let Some(id) = request_id {
+        parts.headers.insert(X_KONG_REQUEST_ID, id.clone());
+    }
+    let body = IdleTimeout::new(body, read_timeout);
+    match deadline {
+        Some(at) => Response::from_parts(parts, crate::grpc::Deadline::new(body, at).boxed()),
+        None => Response::from_parts(parts, body.boxed()),
+    }
+}
+
+/// Kong's answer when the upstream exchange failed: 400 when the client's body was at
+/// fault, 504 past a timeout, 502 otherwise; logged with the route and service.
+fn upstream_failure(
+    plan: &UpstreamPlan,
+    error: &UpstreamError,
+    headers: crate::ResponseHeaders,
+    grpc: bool,
+) -> Response<Body> {
+    let route = &*plan.route.label;
+    match error {
+        UpstreamError::ClientBody => {
+            tracing::info!(target: "mtls::serve", route, "400: the client's request body is malformed or broke off (the client's fault, not the upstream's)");
+            own_answer(StatusCode::BAD_REQUEST, "Bad request", headers, grpc)
+        }
+        UpstreamError::Timeout { .. } => {
+            tracing::warn!(target: "mtls::serve", route, service = plan.upstream.label(), status = 504, "upstream: {error}");
+            own_answer(
                 StatusCode::GATEWAY_TIMEOUT,
                 "The upstream server is timed out",
                 headers,
+                grpc,
             )
         }
-        Err(e) => {
-            tracing::warn!(target: "mtls::serve", route = &*plan.route.label, service = plan.upstream.label(), status = 502, "upstream: {e}");
-            message(
+        _ => {
+            tracing::warn!(target: "mtls::serve", route, service = plan.upstream.label(), status = 502, "upstream: {error}");
+            own_answer(
                 StatusCode::BAD_GATEWAY,
                 "An invalid response was received from the upstream server",
                 headers,
+                grpc,
             )
         }
     }
 }
 
-/// The request as an HTTP/2 upstream takes it: the target in absolute form (its authority
-/// the planned Host, which HTTP/2 carries as `:authority`), and `TE: trailers` for gRPC (the
-/// one `TE` HTTP/2 allows; gRPC servers require it).
 fn http2_request(
     parts: &mut http::request::Parts,
     plan: &UpstreamPlan,
