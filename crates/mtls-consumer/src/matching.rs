@@ -18,6 +18,7 @@
 use std::sync::Arc;
 
 use crate::consumer::{Consumer, ConsumerField};
+use crate::credentials::CredentialKind;
 use crate::error::StoreError;
 use crate::identity::CertificateIdentity;
 use crate::outcome::{
@@ -78,71 +79,14 @@ where
     };
 
     if settings.skip_consumer_lookup {
-        let authenticated_group = match settings.authenticated_group_by {
-            None => None,
-            Some(GroupBy::CommonName) => match identity.common_name {
-                Some(cn) => Some(cn),
-                None => return Err(Stop::Fallback(AuthFailure::MissingCommonName)),
-            },
-            Some(GroupBy::SubjectDn) => match settings.plugin {
-                Plugin::HeaderCertAuth if identity.subject_dn.is_empty() => {
-                    return Err(Stop::Fallback(AuthFailure::MissingSubjectDn));
-                }
-                // mtls-auth uses the DN as it is, even empty (Kong checks this only in
-                // header-cert-auth).
-                Plugin::HeaderCertAuth | Plugin::MtlsAuth => Some(identity.subject_dn),
-            },
-        };
-        return Ok(Outcome::SkipLookup {
-            authenticated_group,
-            client_cert,
-        });
+        return skip_lookup(identity, settings, client_cert);
     }
-
-    let kind = settings.plugin.credential_kind();
-    for (name_index, name) in identity.subject_names.iter().enumerate() {
-        if let Some(ca) = identity.ca_id
-            && let Some(hit) = store.credential(kind, name, Some(ca))?
-        {
-            return Ok(Outcome::Consumer {
-                consumer: hit.consumer,
-                found_by: FoundBy::CredentialWithCa {
-                    credential_id: hit.credential_id,
-                    name_index,
-                },
-                client_cert: None,
-            });
-        }
-        if let Some(hit) = store.credential(kind, name, None)? {
-            return Ok(Outcome::Consumer {
-                consumer: hit.consumer,
-                found_by: FoundBy::CredentialWithoutCa {
-                    credential_id: hit.credential_id,
-                    name_index,
-                },
-                client_cert: None,
-            });
-        }
+    if let Some(found) = by_credential(store, identity, settings.plugin.credential_kind())? {
+        return Ok(found);
     }
-
-    if !settings.consumer_by.is_empty() {
-        for (name_index, name) in identity.subject_names.iter().enumerate() {
-            for &field in &settings.consumer_by {
-                if let Some(consumer) = store.consumer_by_field(field, name)? {
-                    let found_by = match field {
-                        ConsumerField::Username => FoundBy::Username { name_index },
-                        ConsumerField::CustomId => FoundBy::CustomId { name_index },
-                    };
-                    return Ok(Outcome::Consumer {
-                        consumer,
-                        found_by,
-                        client_cert: None,
-                    });
-                }
-            }
-        }
+    if let Some(found) = by_consumer_field(store, identity, &settings.consumer_by)? {
+        return Ok(found);
     }
-
     if let Some(default) = &settings.default_consumer {
         return match find_reference(store, default)? {
             Some(consumer) => Ok(Outcome::Consumer {
@@ -158,12 +102,102 @@ where
             ))),
         };
     }
-
     Err(Stop::Fallback(AuthFailure::NoMatch {
         subject_names: identity.subject_names.len(),
         ca_id: identity.ca_id,
         consumer_by_disabled: settings.consumer_by.is_empty(),
     }))
+}
+
+/// `skip_consumer_lookup`: no consumer, the authenticated group from the CN or the DN.
+fn skip_lookup<'a>(
+    identity: &CertificateIdentity<'a>,
+    settings: &MatchSettings,
+    client_cert: ClientCert<'a>,
+) -> Result<Outcome<'a>, Stop> {
+    let authenticated_group = match settings.authenticated_group_by {
+        None => None,
+        Some(GroupBy::CommonName) => match identity.common_name {
+            Some(cn) => Some(cn),
+            None => return Err(Stop::Fallback(AuthFailure::MissingCommonName)),
+        },
+        Some(GroupBy::SubjectDn) => match settings.plugin {
+            Plugin::HeaderCertAuth if identity.subject_dn.is_empty() => {
+                return Err(Stop::Fallback(AuthFailure::MissingSubjectDn));
+            }
+            // mtls-auth uses the DN as it is, even empty (Kong checks this only in
+            // header-cert-auth).
+            Plugin::HeaderCertAuth | Plugin::MtlsAuth => Some(identity.subject_dn),
+        },
+    };
+    Ok(Outcome::SkipLookup {
+        authenticated_group,
+        client_cert,
+    })
+}
+
+/// Kong's manual mappings: each subject name in order, a mapping tied to the issuing CA
+/// first, then one without a CA.
+fn by_credential<'a, S>(
+    store: &S,
+    identity: &CertificateIdentity<'a>,
+    kind: CredentialKind,
+) -> Result<Option<Outcome<'a>>, Stop>
+where
+    S: ConsumerStore + ?Sized,
+{
+    for (name_index, name) in identity.subject_names.iter().enumerate() {
+        if let Some(ca) = identity.ca_id
+            && let Some(hit) = store.credential(kind, name, Some(ca))?
+        {
+            return Ok(Some(Outcome::Consumer {
+                consumer: hit.consumer,
+                found_by: FoundBy::CredentialWithCa {
+                    credential_id: hit.credential_id,
+                    name_index,
+                },
+                client_cert: None,
+            }));
+        }
+        if let Some(hit) = store.credential(kind, name, None)? {
+            return Ok(Some(Outcome::Consumer {
+                consumer: hit.consumer,
+                found_by: FoundBy::CredentialWithoutCa {
+                    credential_id: hit.credential_id,
+                    name_index,
+                },
+                client_cert: None,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// `consumer_by`: each subject name in order, against each field in the configured order.
+fn by_consumer_field<'a, S>(
+    store: &S,
+    identity: &CertificateIdentity<'a>,
+    consumer_by: &[ConsumerField],
+) -> Result<Option<Outcome<'a>>, Stop>
+where
+    S: ConsumerStore + ?Sized,
+{
+    for (name_index, name) in identity.subject_names.iter().enumerate() {
+        for &field in consumer_by {
+            if let Some(consumer) = store.consumer_by_field(field, name)? {
+                let found_by = match field {
+                    ConsumerField::Username => FoundBy::Username { name_index },
+                    ConsumerField::CustomId => FoundBy::CustomId { name_index },
+                };
+                return Ok(Some(Outcome::Consumer {
+                    consumer,
+                    found_by,
+                    client_cert: None,
+                }));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Kong's step 8 for a failure found before matching (no certificate, a chain that does not

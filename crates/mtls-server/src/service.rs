@@ -98,17 +98,9 @@ async fn serve(state: &State, conn: &Conn, req: Request<Incoming>) -> Response<B
             outcome.route = Some(Arc::clone(&plan.route.label));
             outcome.consumer = plan.allow.consumer.clone();
             if let Some(revocation) = &plan.allow.revocation {
-                let source = if revocation.cached {
-                    "cache"
-                } else {
-                    match revocation.source {
-                        mtls_gateway::RevocationSource::Ocsp => "ocsp",
-                        mtls_gateway::RevocationSource::Crl => "crl",
-                        mtls_gateway::RevocationSource::StaticCrl => "crl file",
-                        _ => "none",
-                    }
-                };
-                state.metrics.revocation_answer(source);
+                state
+                    .metrics
+                    .revocation_answer(revocation_source(revocation));
             }
             proxy(state, plan, req, request_id.as_ref(), started, &mut outcome).await
         }
@@ -116,7 +108,28 @@ async fn serve(state: &State, conn: &Conn, req: Request<Incoming>) -> Response<B
     };
     // The gateway answers in its own HTTP version, whatever the upstream's.
     *response.version_mut() = version;
-    let status = response.status().as_u16();
+    record(
+        state,
+        conn,
+        &method,
+        &path,
+        response.status().as_u16(),
+        outcome,
+        started,
+    );
+    response
+}
+
+/// The access line and the request counters of one answered request.
+fn record(
+    state: &State,
+    conn: &Conn,
+    method: &http::Method,
+    path: &Uri,
+    status: u16,
+    outcome: Outcome,
+    started: Instant,
+) {
     let consumer = outcome.consumer.as_deref().map(consumer_name);
     state.access_log.write(&Entry {
         peer: conn.peer,
@@ -140,7 +153,19 @@ async fn serve(state: &State, conn: &Conn, req: Request<Incoming>) -> Response<B
             None => "gateway",
         },
     });
-    response
+}
+
+/// Where an allowed request's revocation answer came from, for the metrics.
+fn revocation_source(revocation: &mtls_gateway::RevocationOutcome) -> &'static str {
+    if revocation.cached {
+        return "cache";
+    }
+    match revocation.source {
+        mtls_gateway::RevocationSource::Ocsp => "ocsp",
+        mtls_gateway::RevocationSource::Crl => "crl",
+        mtls_gateway::RevocationSource::StaticCrl => "crl file",
+        _ => "none",
+    }
 }
 
 /// A consumer as logged: its username, else its custom_id.

@@ -60,7 +60,10 @@ impl Gateway {
             .as_nanos();
         let stderr = dir.path(&format!("serve-{nanos}.log"));
         let mut command = Command::new(binary.as_ref());
+        // In the test's directory: what the node writes by default (`./mtls.db`,
+        // `./mtls-snapshot.json`) stays out of the source tree.
         command
+            .current_dir(dir.path(""))
             .arg("serve")
             .args(args)
             .env("RUST_LOG", "info")
