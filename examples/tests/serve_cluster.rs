@@ -311,3 +311,85 @@ fn a_node_started_while_the_database_is_down_serves_its_local_snapshot() {
     let (status, _) = curl(&format!("http://{}/after", second.http), &[]);
     assert_eq!(status, 200, "{}", second.log());
 }
+
+/// The usernames of every consumer a node's Admin API lists (pages of 1000).
+fn usernames(node: &Gateway) -> Vec<String> {
+    let (status, page) = curl(&node.admin_url("/consumers?size=1000"), &[]);
+    assert_eq!(status, 200, "{page}");
+    let mut names: Vec<String> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["username"].as_str().map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_node_killed_during_writes_leaves_no_partial_state() {
+    assert!(have("curl"), "curl is needed");
+    let Some(pg) = Postgres::start("killed") else {
+        return;
+    };
+    let dir = TempDir::new("killed");
+    let node = || Gateway::start_database(MTLS, &dir, &pg.url, &[]);
+    let mut a = node();
+    let b = node();
+    // Writes on A, one after the other, until A is killed (bounded: 500 writes, 30 s).
+    let url = a.admin_url("/consumers");
+    let writer = std::thread::spawn(move || {
+        let mut acknowledged = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for i in 0..500 {
+            if Instant::now() > deadline {
+                break;
+            }
+            let name = format!("user-{i:03}");
+            match curl(&url, &["-d", &format!("username={name}")]).0 {
+                201 => acknowledged.push(name),
+                _ => break,
+            }
+        }
+        acknowledged
+    });
+    std::thread::sleep(Duration::from_millis(700));
+    a.child.kill().unwrap();
+    let _ = a.child.wait();
+    let acknowledged = writer.join().unwrap();
+    assert!(
+        !acknowledged.is_empty(),
+        "no write was acknowledged before the kill"
+    );
+    // A fresh node reads the database; B, which followed A, agrees with it.
+    let c = node();
+    let stored = usernames(&c);
+    let agreed = until(Duration::from_secs(10), || usernames(&b) == stored);
+    assert!(
+        agreed.is_some(),
+        "B and the database disagree:\n{}",
+        b.log()
+    );
+    // Every acknowledged write is there, and nothing but whole consumers of this run.
+    for name in &acknowledged {
+        assert!(
+            stored.contains(name),
+            "{name} was acknowledged but is not stored"
+        );
+    }
+    assert!(
+        stored.len() <= acknowledged.len() + 1,
+        "{} stored, {} acknowledged",
+        stored.len(),
+        acknowledged.len()
+    );
+    assert!(stored.iter().all(|n| n.starts_with("user-")));
+    // A restarts on the same database and serves the same.
+    let a = node();
+    assert_eq!(usernames(&a), stored);
+    println!(
+        "{} writes acknowledged before the kill, {} stored",
+        acknowledged.len(),
+        stored.len()
+    );
+}
