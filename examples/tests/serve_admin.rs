@@ -8,25 +8,11 @@ mod serve_support;
 
 use std::process::Command;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rustls::server::WebPkiClientVerifier;
 use serde_json::Value;
 use serve_support::*;
-
-/// `curl -s ARGS URL`: the status and the body (JSON when it parses, else a string).
-fn curl(url: &str, args: &[&str]) -> (u16, Value) {
-    let out = Command::new("curl")
-        .args(["-sk", "--max-time", "15", "-w", "\n%{http_code}"])
-        .args(args)
-        .arg(url)
-        .output()
-        .expect("curl runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
-    let status = code.trim().parse().unwrap_or(0);
-    let body = serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()));
-    (status, body)
-}
 
 /// `curl -sk -i`: the status, the response headers (lower-case names) and the body.
 fn curl_head(url: &str, args: &[&str]) -> (u16, Vec<(String, String)>, Value) {
@@ -557,18 +543,6 @@ fn database_mode_refuses_what_it_cannot_open_and_db_commands_round_trip() {
     assert_eq!(status, 401, "{body}");
 }
 
-/// Polls `check` every 50 ms for at most 10 s.
-fn eventually(mut check: impl FnMut() -> bool) -> bool {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while std::time::Instant::now() < deadline {
-        if check() {
-            return true;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    false
-}
-
 #[test]
 fn db_less_admin_api_is_read_only_and_follows_the_file() {
     assert!(have("curl"), "curl is needed");
@@ -597,7 +571,12 @@ fn db_less_admin_api_is_read_only_and_follows_the_file() {
     dir.write("kong.yaml", &config("/two"));
     gateway.hup();
     assert!(
-        eventually(|| curl(&format!("http://{}/two", gateway.http), &[]).0 == 200),
+        until(Duration::from_secs(10), || curl(
+            &format!("http://{}/two", gateway.http),
+            &[]
+        )
+        .0 == 200)
+        .is_some(),
         "{}",
         gateway.log()
     );
@@ -643,6 +622,10 @@ fn sighup_applies_what_another_process_wrote_to_the_database() {
         String::from_utf8_lossy(&out.stderr)
     );
     gateway.hup();
-    assert!(eventually(|| curl(&url, &[]).0 == 200), "{}", gateway.log());
+    assert!(
+        until(Duration::from_secs(10), || curl(&url, &[]).0 == 200).is_some(),
+        "{}",
+        gateway.log()
+    );
     assert!(gateway.log().contains("applying the database's changes"));
 }

@@ -10,33 +10,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use mtls_test_pki::postgres::Postgres;
-use serde_json::Value;
 use serve_support::*;
-
-fn curl(url: &str, args: &[&str]) -> (u16, Value) {
-    let out = Command::new("curl")
-        .args(["-sk", "--max-time", "15", "-w", "\n%{http_code}"])
-        .args(args)
-        .arg(url)
-        .output()
-        .expect("curl runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
-    let body = serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()));
-    (code.trim().parse().unwrap_or(0), body)
-}
-
-/// Polls until `check` holds (every 20 ms, at most `limit`); how long it took.
-fn until(limit: Duration, mut check: impl FnMut() -> bool) -> Option<Duration> {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if check() {
-            return Some(start.elapsed());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    None
-}
 
 #[test]
 fn writes_reach_every_node_and_outages_are_survived() {

@@ -41,6 +41,32 @@ fn as_postgres(program: &PathBuf, args: &[&str]) -> std::io::Result<std::process
         .output()
 }
 
+/// `pg_ctl start` on the cluster in `dir/data`, listening on 127.0.0.1:`port` (fsync off).
+///
+/// # Panics
+/// If it does not start.
+fn pg_ctl_start(pg_ctl: &PathBuf, dir: &std::path::Path, port: u16) {
+    let data = dir.join("data").display().to_string();
+    let options = format!(
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+        dir.display()
+    );
+    let log = dir.join("log").display().to_string();
+    let out = as_postgres(
+        pg_ctl,
+        &[
+            "-D", &data, "-o", &options, "-l", &log, "-w", "-t", "60", "start",
+        ],
+    )
+    .expect("pg_ctl runs");
+    assert!(
+        out.status.success(),
+        "pg_ctl start: {} {}",
+        String::from_utf8_lossy(&out.stderr),
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -93,24 +119,7 @@ impl Postgres {
             String::from_utf8_lossy(&out.stderr)
         );
         let port = free_port();
-        let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            dir.display()
-        );
-        let log = dir.join("log").display().to_string();
-        let out = as_postgres(
-            &pg_ctl,
-            &[
-                "-D", &data_s, "-o", &options, "-l", &log, "-w", "-t", "60", "start",
-            ],
-        )
-        .expect("pg_ctl runs");
-        assert!(
-            out.status.success(),
-            "pg_ctl start: {} {}",
-            String::from_utf8_lossy(&out.stderr),
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
+        pg_ctl_start(&pg_ctl, &dir, port);
         Some(Self {
             url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
             dir: Some(dir),
@@ -148,29 +157,12 @@ impl Postgres {
         let (Some(dir), Some(pg_ctl)) = (&self.dir, tool("pg_ctl")) else {
             return;
         };
-        let data = dir.join("data").display().to_string();
         let port = self
             .url
             .rsplit_once(':')
             .and_then(|(_, rest)| rest.split('/').next())
-            .unwrap_or_default()
-            .to_owned();
-        let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            dir.display()
-        );
-        let log = dir.join("log").display().to_string();
-        let out = as_postgres(
-            &pg_ctl,
-            &[
-                "-D", &data, "-o", &options, "-l", &log, "-w", "-t", "60", "start",
-            ],
-        )
-        .expect("pg_ctl runs");
-        assert!(
-            out.status.success(),
-            "pg_ctl start: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_default();
+        pg_ctl_start(&pg_ctl, dir, port);
     }
 }
